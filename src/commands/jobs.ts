@@ -1,0 +1,95 @@
+import { isJobStatus, toView, type JobView } from '../queue/status.js';
+import type { LogEntry } from '../queue/store.js';
+import { CliError, parseId, printJson, table, withStore } from './shared.js';
+
+export interface ListOptions {
+  status?: string;
+  rule?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+export function jobsList(opts: ListOptions): void {
+  if (opts.status && !isJobStatus(opts.status)) throw new CliError(`"${opts.status}" is not a job status (queued, running, waiting, succeeded, failed, skipped, cancelled)`);
+  const limit = opts.limit ? Number(opts.limit) : 20;
+  if (!Number.isInteger(limit) || limit <= 0) throw new CliError('--limit takes a whole number');
+  withStore((store) => {
+    const jobs = store.list({ status: opts.status as JobView['status'] | undefined, rule: opts.rule, limit }).map(toView);
+    if (opts.json) return printJson(jobs);
+    if (jobs.length === 0) return void process.stdout.write('no jobs yet\n');
+    const rows = [['ID', 'STATUS', 'RULE', 'FILE', 'WHEN', 'COST', 'REASON']];
+    for (const j of jobs) {
+      rows.push([String(j.id), j.status, j.rule, shortName(j.file), j.created_at.slice(0, 19).replace('T', ' '), j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '', j.reason ?? '']);
+    }
+    process.stdout.write(table(rows));
+  });
+}
+
+function shortName(file: string | null): string {
+  if (!file) return '(scheduled)';
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  return name.length > 40 ? name.slice(0, 37) + '...' : name;
+}
+
+/** How a step-log entry reads in `jobs show`; the agent adds renderers for its own kinds. */
+export type EntryRenderer = (entry: LogEntry) => string;
+const renderers = new Map<string, EntryRenderer>();
+export function setEntryRenderer(kind: string, fn: EntryRenderer): void {
+  renderers.set(kind, fn);
+}
+
+export function renderEntry(e: LogEntry): string {
+  const time = new Date(e.at).toISOString().slice(11, 19);
+  const custom = renderers.get(e.kind);
+  return custom ? `${time} ${custom(e)}` : `${time} ${e.kind.padEnd(10)} ${e.message}`;
+}
+
+export function jobsShow(rawId: string, opts: { json?: boolean }): void {
+  const id = parseId(rawId);
+  withStore((store) => {
+    const row = store.get(id);
+    if (!row) throw new CliError(`no job ${id}`);
+    const view = toView(row);
+    const log = store.logs(id);
+    if (opts.json) return printJson({ ...view, log: log.map((e) => ({ at: new Date(e.at).toISOString(), kind: e.kind, message: e.message, data: e.data ? (JSON.parse(e.data) as unknown) : null })) });
+    const out = [
+      `job ${view.id}: ${view.status}${view.reason ? ` — ${view.reason}` : ''}`,
+      `rule:     ${view.rule}`,
+      `file:     ${view.file ?? '(scheduled run)'}`,
+      `sha256:   ${view.sha256 ?? ''}`,
+      `trigger:  ${view.trigger}, attempt ${view.attempts}`,
+      `created:  ${view.created_at}${view.started_at ? `, started ${view.started_at}` : ''}${view.finished_at ? `, finished ${view.finished_at}` : ''}`,
+      `usage:    ${view.usage.input_tokens} in / ${view.usage.output_tokens} out tokens, $${view.usage.cost_usd.toFixed(4)}`,
+      'outputs:',
+      ...(view.outputs.length ? view.outputs.map((o) => `  ${o}`) : ['  (none)']),
+      '',
+      'log:',
+      ...log.map(renderEntry),
+    ];
+    process.stdout.write(out.join('\n') + '\n');
+  });
+}
+
+export function jobsRetry(rawId: string): void {
+  const id = parseId(rawId);
+  withStore((store) => {
+    const row = store.get(id);
+    if (!row) throw new CliError(`no job ${id}`);
+    const moved = store.move(id, 'queued', { run_at: Date.now(), reason: null }, { from: ['failed', 'skipped', 'cancelled', 'waiting'] });
+    if (!moved) throw new CliError(`job ${id} is ${row.status}; only failed, skipped, cancelled or waiting jobs can be retried`);
+    store.log(id, 'retry', 'queued again by hand');
+    process.stdout.write(`job ${id} queued again\n`);
+  });
+}
+
+export function jobsCancel(rawId: string): void {
+  const id = parseId(rawId);
+  withStore((store) => {
+    const row = store.get(id);
+    if (!row) throw new CliError(`no job ${id}`);
+    const moved = store.move(id, 'cancelled', { reason: 'cancelled by hand' }, { from: ['queued', 'running', 'waiting'] });
+    if (!moved) throw new CliError(`job ${id} is already ${row.status}`);
+    store.log(id, 'cancelled', 'cancelled by hand');
+    process.stdout.write(`job ${id} cancelled${row.status === 'running' ? '; it stops within a second and publishes nothing' : ''}\n`);
+  });
+}

@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describeAction, planActions } from '../actions/index.js';
+import { matchFile } from '../rules/match.js';
+import { RuleSet } from '../rules/registry.js';
+import { CliError, paths, printJson } from './shared.js';
+
+/** `rules check`: every problem as FILE:LINE:COL field: message; exit 1 when there is any. */
+export function rulesCheck(opts: { json?: boolean }): number {
+  const p = paths();
+  const set = new RuleSet(p.rulesDir, p.home);
+  set.reload();
+  if (opts.json) {
+    printJson({
+      valid: set.errors.length === 0,
+      rules: set.list().map((r) => ({ name: r.name, file: r.source.file, line: r.source.line })),
+      errors: set.errors.map((e) => ({ ...e.location, message: e.detail })),
+    });
+  } else {
+    for (const e of set.errors) process.stdout.write(`${e.message}\n`);
+    process.stdout.write(set.errors.length === 0 ? `${set.rules.size} rule(s), all valid\n` : `${set.errors.length} problem(s) in ${p.rulesDir}\n`);
+  }
+  return set.errors.length === 0 ? 0 : 1;
+}
+
+/** Hooks that add to a dry run (the agent's `if:` decision). */
+export type DryRunExtra = (ruleName: string, file: string) => Promise<string[]>;
+let extra: DryRunExtra | undefined;
+export function setDryRunExtra(fn: DryRunExtra): void {
+  extra = fn;
+}
+
+/** `rules test RULE FILE`: would the file match, why not, and what would happen. Touches nothing. */
+export async function rulesTest(ruleName: string, file: string, opts: { json?: boolean }): Promise<number> {
+  const p = paths();
+  const set = new RuleSet(p.rulesDir, p.home);
+  set.reload();
+  const rule = set.rules.get(ruleName);
+  if (!rule) throw new CliError(`no rule named "${ruleName}"; rules: ${set.list().map((r) => r.name).join(', ') || 'none'}`);
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) throw new CliError(`${abs} does not exist`);
+  const m = matchFile(rule, abs);
+  const lines: string[] = [];
+  let steps: string[] = [];
+  if (m.match) {
+    lines.push(`${path.basename(abs)} matches rule "${rule.name}"`);
+    if (rule.actions) {
+      const st = fs.statSync(abs);
+      const planned = planActions(rule.actions, path.basename(abs), {
+        output: rule.output,
+        vars: { rule: rule.name, sha256: '0'.repeat(64), modified: st.mtime, created: st.birthtime, now: new Date() },
+      });
+      steps = [...rule.actions.map(describeAction), ...planned.map((o) => `would write ${o.dest}`)];
+      if (rule.after.kind !== 'keep') steps.push(rule.after.kind === 'trash' ? 'would move the original to the trash' : `would move the original to ${rule.after.folder}`);
+    } else {
+      steps = [`the agent would do: ${rule.do ?? ''}`, `results in ${rule.output}`];
+    }
+    if (extra) steps.push(...(await extra(rule.name, abs)));
+  } else {
+    lines.push(`${path.basename(abs)} does not match rule "${rule.name}": ${m.why}`);
+  }
+  if (opts.json) printJson({ rule: rule.name, file: abs, match: m.match, why: m.match ? null : m.why, steps });
+  else process.stdout.write([...lines, ...steps.map((s) => `  ${s}`)].join('\n') + '\n');
+  return m.match ? 0 : 1;
+}

@@ -1,0 +1,151 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { issuesToErrors, parseYamlFile } from './located-yaml.js';
+
+/** Everything config.yaml may say. Every key is optional: `defaults` fills the rest. */
+export interface Config {
+  /** Jobs running at once, across all rules. @default 2 */
+  concurrency: number;
+  /** A file counts as complete once its size and mtime stay unchanged this long. @default 2000 */
+  settle_ms: number;
+  /** How often every inbox is swept for files the watch events missed. @default 5 */
+  rescan_minutes: number;
+  /** Watch every inbox by polling (network shares). @default false */
+  poll: boolean;
+  /** Polling interval when polling. @default 2000 */
+  poll_interval_ms: number;
+  /** Attempts for a job whose failures look temporary, before it fails. @default 5 */
+  max_attempts: number;
+  /** First retry delay; doubles each attempt, with jitter. @default 2000 */
+  retry_base_ms: number;
+  /** Longest retry delay. @default 300000 */
+  retry_max_ms: number;
+  /** A job that was running when the daemon died this many times is failed. @default 3 */
+  max_crashes: number;
+  /** On SIGTERM, how long running jobs may take to finish before they are re-queued. @default 30 */
+  shutdown_grace_s: number;
+  /** Desktop notifications. @default true */
+  notify: boolean;
+  /** Once today's agent spending reaches this, new agent jobs wait for tomorrow. @default 5 */
+  daily_budget_usd: number;
+  /** The agent's model. @default "claude-sonnet-4-5" */
+  model: string;
+  /** The cheap model that decides `if:` conditions. @default "claude-haiku-4-5" */
+  condition_model: string;
+  /** An Anthropic-compatible server instead of Anthropic's own. */
+  provider: {
+    /** @default undefined (ANTHROPIC_BASE_URL, else Anthropic) */
+    base_url?: string | undefined;
+    /** How PDFs are sent: as document blocks, or as extracted text for servers without PDF support. @default "document" */
+    pdf: 'document' | 'text';
+  };
+  /** Where agent commands run. @default "auto" */
+  sandbox: 'auto' | 'docker' | 'bubblewrap' | 'none';
+  /** The dashboard's address. Anything other than 127.0.0.1 must be set on purpose. @default "127.0.0.1" */
+  host: string;
+  /** The dashboard's port (DROPWORK_PORT overrides). @default 7717 */
+  port: number;
+  /** Price overrides per model, USD per million tokens. @default {} */
+  prices: Record<string, { input: number; output: number; cache_write?: number | undefined; cache_read?: number | undefined }>;
+  /** Log detail. @default "info" */
+  log_level: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const defaults = {
+  concurrency: 2,
+  settle_ms: 2000,
+  rescan_minutes: 5,
+  poll: false,
+  poll_interval_ms: 2000,
+  max_attempts: 5,
+  retry_base_ms: 2000,
+  retry_max_ms: 300_000,
+  max_crashes: 3,
+  shutdown_grace_s: 30,
+  notify: true,
+  daily_budget_usd: 5,
+  model: 'claude-sonnet-4-5',
+  condition_model: 'claude-haiku-4-5',
+  provider: { pdf: 'document' },
+  sandbox: 'auto',
+  host: '127.0.0.1',
+  port: 7717,
+  prices: {},
+  log_level: 'info',
+} satisfies Config;
+
+const price = z.strictObject({
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  cache_write: z.number().nonnegative().optional(),
+  cache_read: z.number().nonnegative().optional(),
+});
+
+const configSchema = z.strictObject({
+  concurrency: z.number().int().min(1).max(64),
+  settle_ms: z.number().int().min(0).max(600_000),
+  rescan_minutes: z.number().positive(),
+  poll: z.boolean(),
+  poll_interval_ms: z.number().int().min(100),
+  max_attempts: z.number().int().min(1).max(100),
+  retry_base_ms: z.number().int().min(0),
+  retry_max_ms: z.number().int().min(0),
+  max_crashes: z.number().int().min(1),
+  shutdown_grace_s: z.number().min(0),
+  notify: z.boolean(),
+  daily_budget_usd: z.number().min(0),
+  model: z.string().min(1),
+  condition_model: z.string().min(1),
+  provider: z.strictObject({ base_url: z.url().optional(), pdf: z.enum(['document', 'text']).default('document') }),
+  sandbox: z.enum(['auto', 'docker', 'bubblewrap', 'none']),
+  host: z.string().min(1),
+  port: z.number().int().min(0).max(65535),
+  prices: z.record(z.string(), price),
+  log_level: z.enum(['debug', 'info', 'warn', 'error']),
+}).partial();
+
+export interface LoadedConfig {
+  config: Config;
+  errors: ConfigError[];
+}
+
+/**
+ * config.yaml is optional. A broken one is reported with its location and dropwork carries on
+ * with the defaults for the keys it could not read, rather than refusing to start.
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { config: withEnv({ ...defaults }, env), errors: [] };
+  }
+  const { docs, errors } = parseYamlFile(text, file);
+  const first = docs[0];
+  if (!first || first.value === null || first.value === undefined) return { config: withEnv({ ...defaults }, env), errors };
+  const result = configSchema.safeParse(first.value);
+  if (!result.success) {
+    errors.push(...issuesToErrors(result.error.issues, first));
+    const good = keepValidKeys(first.value, result.error.issues.map((i) => String(i.path[0] ?? '')));
+    return { config: withEnv({ ...defaults, ...good }, env), errors };
+  }
+  const merged: Config = { ...defaults, ...result.data, provider: { ...defaults.provider, ...result.data.provider } };
+  return { config: withEnv(merged, env), errors };
+}
+
+function keepValidKeys(value: unknown, badKeys: string[]): Partial<Config> {
+  if (typeof value !== 'object' || value === null) return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (!badKeys.includes(k) && k in defaults) out[k] = v;
+  }
+  return out as Partial<Config>;
+}
+
+function withEnv(config: Config, env: NodeJS.ProcessEnv): Config {
+  const port = Number(env.DROPWORK_PORT);
+  if (env.DROPWORK_PORT && Number.isInteger(port)) config.port = port;
+  if (env.DROPWORK_NOTIFY === 'off' || env.DROPWORK_NOTIFY === '0' || env.DROPWORK_NOTIFY === 'false') config.notify = false;
+  return config;
+}

@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import { watch, type FSWatcher } from 'chokidar';
+import { loadConfig, type Config } from './config.js';
+import { Events } from './events.js';
+import { createLogger, type Logger } from './log.js';
+import type { Paths } from './paths.js';
+import { plugins } from './plugins.js';
+import { removeLeftoverTemps } from './publish/publish.js';
+import { Store } from './queue/store.js';
+import { Worker } from './queue/worker.js';
+import { RuleSet } from './rules/registry.js';
+import type { Rule } from './rules/rule.js';
+import { claimPidFile, releasePidFile } from './pidfile.js';
+import { Inboxes } from './watch/inboxes.js';
+import { Intake } from './watch/intake.js';
+
+export interface DaemonOptions {
+  paths: Paths;
+  /** Readable log lines on stderr as well as the log file. */
+  console?: boolean;
+  /** Overrides for config.yaml (tests and benchmarks). */
+  configOverrides?: Partial<Config>;
+}
+
+/** What `dropwork status` reads while the daemon runs. */
+export interface DaemonState {
+  pid: number;
+  started_at: string;
+  heartbeat: number;
+  rules: number;
+  rule_errors: string[];
+  inboxes: { path: string; mode: 'events' | 'polling'; reason: string }[];
+  plugins: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * watch → match → queue → run → publish → notify. The daemon owns one of each and wires them;
+ * it holds no job state of its own, so killing it at any moment loses nothing.
+ */
+export class Daemon {
+  readonly events = new Events();
+  readonly log: Logger;
+  readonly store: Store;
+  readonly ruleSet: RuleSet;
+  readonly worker: Worker;
+  readonly intake: Intake;
+  readonly inboxes: Inboxes;
+  config: Config;
+  private paused = new Set<string>();
+  private timers: NodeJS.Timeout[] = [];
+  private rulesWatcher: FSWatcher | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(readonly opts: DaemonOptions) {
+    const { paths } = opts;
+    const loaded = loadConfig(paths.configFile);
+    this.config = { ...loaded.config, ...opts.configOverrides };
+    this.log = createLogger({ dir: paths.logsDir, level: this.config.log_level, console: opts.console ?? false });
+    for (const e of loaded.errors) this.log.error(`config: ${e.message}`);
+    this.events.reportListenerErrorsTo((event, err) => this.log.warn('an event listener failed', { event, error: String(err) }));
+    this.store = new Store(paths.dbFile);
+    this.ruleSet = new RuleSet(paths.rulesDir, paths.home);
+    this.worker = new Worker({
+      store: this.store,
+      config: () => this.config,
+      rules: () => this.ruleSet.rules,
+      paths,
+      events: this.events,
+      log: this.log,
+      paused: () => [...this.paused],
+    });
+    this.intake = new Intake(this.store, () => this.ruleSet.list(), this.events, this.log, () => this.worker.wake());
+    this.inboxes = new Inboxes(this.intake, this.store, this.log, this.events, () => this.config);
+  }
+
+  get rules(): Rule[] {
+    return this.ruleSet.list();
+  }
+
+  /** Rules whose jobs must not start for now (agent rules while the API is down). */
+  pause(rule: string, on: boolean): void {
+    if (on) this.paused.add(rule);
+    else if (this.paused.delete(rule)) this.worker.wake();
+  }
+
+  async start(): Promise<void> {
+    claimPidFile(this.opts.paths.pidFile);
+    const { requeued, failed } = this.store.recover(this.config.max_crashes);
+    if (requeued.length || failed.length) this.log.warn('recovered jobs left running by a stopped daemon', { requeued: requeued.length, failed: failed.length });
+    this.reloadRules();
+    for (const rule of this.rules) removeLeftoverTemps(rule.output);
+    await this.inboxes.sync(this.rules);
+    this.worker.start();
+    this.watchRules();
+    const every = (ms: number, fn: () => void): void => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.config.rescan_minutes * 60_000, () => this.inboxes.rescan());
+    every(5_000, () => this.heartbeat());
+    every(30_000, () => { if (this.store.wakeDue() > 0) this.worker.wake(); });
+    for (const p of plugins()) {
+      try {
+        await p.start(this);
+      } catch (err) {
+        this.log.error(`${p.name} did not start; running without it`, { error: String(err) });
+      }
+    }
+    this.heartbeat();
+    this.log.info('dropwork is running', { rules: this.rules.length, inboxes: this.inboxes.list().length, home: this.opts.paths.home });
+  }
+
+  reloadRules(): void {
+    this.ruleSet.reload();
+    for (const e of this.ruleSet.errors) this.log.error(`rule file: ${e.message}`);
+    for (const f of this.ruleSet.stale) this.log.warn('keeping the last valid version of this rule file until it is fixed', { file: f });
+    this.events.emit('rules:loaded', this.ruleSet.rules.size, this.ruleSet.errors.length);
+  }
+
+  private watchRules(): void {
+    let debounce: NodeJS.Timeout | undefined;
+    this.rulesWatcher = watch(this.opts.paths.rulesDir, { ignoreInitial: true, depth: 0 });
+    this.rulesWatcher.on('all', () => {
+      clearTimeout(debounce);
+      debounce = setTimeout(() => {
+        this.reloadRules();
+        void this.inboxes.sync(this.rules).then(() => this.worker.wake());
+        for (const p of plugins()) p.rulesChanged?.(this);
+        this.heartbeat();
+      }, 200);
+    });
+  }
+
+  heartbeat(): void {
+    const state: DaemonState = {
+      pid: process.pid,
+      started_at: this.startedAt,
+      heartbeat: Date.now(),
+      rules: this.ruleSet.rules.size,
+      rule_errors: this.ruleSet.errors.map((e) => e.message),
+      inboxes: this.inboxes.list(),
+      plugins: Object.fromEntries(plugins().filter((p) => p.status).map((p) => [p.name, p.status?.() ?? {}])),
+    };
+    try {
+      this.store.setState('daemon', state);
+    } catch (err) {
+      this.log.warn('could not record the heartbeat', { error: String(err) });
+    }
+  }
+
+  /** Stop taking work, let running jobs finish within the grace period, re-queue the rest. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info('stopping: finishing running jobs', { running: this.worker.busy });
+      this.events.emit('daemon:stopping');
+      for (const t of this.timers) clearInterval(t);
+      await this.rulesWatcher?.close();
+      await this.inboxes.closeAll();
+      await this.worker.stop(this.config.shutdown_grace_s * 1000);
+      for (const p of [...plugins()].reverse()) {
+        try {
+          await p.stop?.();
+        } catch (err) {
+          this.log.warn(`${p.name} did not stop cleanly`, { error: String(err) });
+        }
+      }
+      await this.intake.idle();
+      this.store.setState('daemon', null);
+      this.store.close();
+      releasePidFile(this.opts.paths.pidFile);
+      this.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+export function ensureDirs(paths: Paths): void {
+  for (const d of [paths.home, paths.rulesDir, paths.dataDir, paths.logsDir, paths.jobsDir]) fs.mkdirSync(d, { recursive: true });
+}

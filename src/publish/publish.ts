@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { errorCode } from '../errors.js';
+import type { ConflictPolicy } from '../rules/rule.js';
+import { nextFreeName } from './conflict.js';
+
+export interface StagedOutput {
+  /** The finished file in the job's staging folder. */
+  source: string;
+  /** Where it goes, absolute, inside an outputs folder. */
+  dest: string;
+  onConflict: ConflictPolicy;
+}
+
+export interface PublishResult {
+  published: string[];
+  /** Outputs left out because a file of that name was there and the policy said skip. */
+  skipped: string[];
+}
+
+/** Temporary names start with a dot, so the watcher and people's file browsers ignore them. */
+export const TEMP_PREFIX = '.dropwork-';
+
+/**
+ * Moves staged files into place. Each file appears whole or not at all: it is first written
+ * under a hidden temporary name in the destination folder, then linked or renamed into its
+ * final name, which the OS does atomically.
+ */
+export function publish(outputs: StagedOutput[]): PublishResult {
+  const result: PublishResult = { published: [], skipped: [] };
+  for (const out of outputs) {
+    fs.mkdirSync(path.dirname(out.dest), { recursive: true });
+    if (out.onConflict === 'skip' && fs.existsSync(out.dest)) {
+      result.skipped.push(out.dest);
+      continue;
+    }
+    const temp = path.join(path.dirname(out.dest), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}.tmp`);
+    moveOrCopy(out.source, temp);
+    try {
+      result.published.push(place(temp, out.dest, out.onConflict));
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+  }
+  return result;
+}
+
+function place(temp: string, dest: string, policy: ConflictPolicy): string {
+  if (policy === 'overwrite') {
+    fs.renameSync(temp, dest);
+    return dest;
+  }
+  // link() fails with EEXIST instead of replacing, so two jobs can never clobber one name.
+  let target = dest;
+  for (;;) {
+    try {
+      fs.linkSync(temp, target);
+      return target;
+    } catch (err) {
+      const code = errorCode(err);
+      if (code === 'EEXIST') {
+        if (policy === 'skip') return target;
+        target = nextFreeName(dest);
+        continue;
+      }
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV') {
+        // File systems without hard links (FAT, some shares): check, then rename.
+        if (fs.existsSync(target)) { target = nextFreeName(dest); }
+        fs.renameSync(temp, target);
+        return target;
+      }
+      throw err;
+    }
+  }
+}
+
+function moveOrCopy(source: string, dest: string): void {
+  try {
+    fs.renameSync(source, dest);
+  } catch (err) {
+    if (errorCode(err) !== 'EXDEV') throw err;
+    fs.copyFileSync(source, dest);
+    fs.rmSync(source, { force: true });
+  }
+}
+
+/** Temporary files a crash left in outputs folders; removed at start. */
+export function removeLeftoverTemps(folder: string): number {
+  let removed = 0;
+  const walk = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.startsWith(TEMP_PREFIX) && e.name.endsWith('.tmp')) {
+        fs.rmSync(full, { force: true });
+        removed++;
+      }
+    }
+  };
+  walk(folder);
+  return removed;
+}

@@ -1,0 +1,226 @@
+import type { Db } from './db.js';
+import { openDb } from './db.js';
+import { canMove, sourcesOf, type JobRow, type JobStatus, type JobTrigger, type Usage } from './status.js';
+
+export interface NewJob {
+  rule: string;
+  file: string | null;
+  sha256: string | null;
+  trigger: JobTrigger;
+  /** Run once per rule and content: a second job with the same key is not created. */
+  dedupe: boolean;
+  payload?: Record<string, unknown>;
+  status?: 'queued' | 'skipped' | 'waiting';
+  reason?: string;
+}
+
+export interface JobFilter {
+  status?: JobStatus | undefined;
+  rule?: string | undefined;
+  search?: string | undefined;
+  since?: number | undefined;
+  until?: number | undefined;
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+export interface LogEntry {
+  id: number;
+  job_id: number;
+  at: number;
+  kind: string;
+  message: string;
+  data: string | null;
+}
+
+/** The durable queue and history. Every transition is one guarded UPDATE: two workers never both win. */
+export class Store {
+  readonly db: Db;
+  private readonly stmt;
+
+  constructor(file: string) {
+    this.db = openDb(file);
+    const db = this.db;
+    this.stmt = {
+      insert: db.prepare(`INSERT INTO jobs (rule, file, sha256, dedupe_key, trigger, status, reason, payload, run_at, created_at, updated_at, finished_at)
+        VALUES (@rule, @file, @sha256, @dedupe_key, @trigger, @status, @reason, @payload, @now, @now, @now, @finished_at)
+        ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`),
+      claim: db.prepare(`UPDATE jobs SET status = 'running', locked_by = @worker, attempts = attempts + 1,
+          started_at = @now, updated_at = @now, reason = NULL
+        WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= @now
+            AND rule NOT IN (SELECT value FROM json_each(@exclude)) ORDER BY run_at, id LIMIT 1)
+          AND status = 'queued' RETURNING *`),
+      get: db.prepare('SELECT * FROM jobs WHERE id = ?'),
+      log: db.prepare('INSERT INTO job_log (job_id, at, kind, message, data) VALUES (?, ?, ?, ?, ?)'),
+      logs: db.prepare('SELECT * FROM job_log WHERE job_id = ? ORDER BY id'),
+      hashGet: db.prepare('SELECT sha256 FROM file_hashes WHERE path = ? AND size = ? AND mtime_ms = ?'),
+      hashPut: db.prepare('INSERT OR REPLACE INTO file_hashes (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)'),
+      stateGet: db.prepare('SELECT value FROM state WHERE key = ?'),
+      stateSet: db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)'),
+      counts: db.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
+      running: db.prepare("SELECT rule, count(*) AS n FROM jobs WHERE status = 'running' AND locked_by = ? GROUP BY rule"),
+      nextRunAt: db.prepare("SELECT min(run_at) AS t FROM jobs WHERE status = 'queued'"),
+      spend: db.prepare('SELECT coalesce(sum(cost_usd), 0) AS usd FROM jobs WHERE started_at >= ?'),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Adds a job; undefined when the same rule already has a job for this content. */
+  enqueue(job: NewJob, now = Date.now()): JobRow | undefined {
+    const status = job.status ?? 'queued';
+    return this.stmt.insert.get({
+      rule: job.rule,
+      file: job.file,
+      sha256: job.sha256,
+      dedupe_key: job.dedupe && job.sha256 ? `${job.rule}\n${job.sha256}` : null,
+      trigger: job.trigger,
+      status,
+      reason: job.reason ?? null,
+      payload: JSON.stringify(job.payload ?? {}),
+      now,
+      finished_at: status === 'skipped' ? now : null,
+    }) as JobRow | undefined;
+  }
+
+  /** Many jobs in one transaction: a burst of 10,000 files is a handful of commits, not 10,000. */
+  enqueueMany(jobs: NewJob[], now = Date.now()): JobRow[] {
+    return this.db.transaction(() => jobs.map((j) => this.enqueue(j, now)).filter((r): r is JobRow => r !== undefined))();
+  }
+
+  claim(worker: string, excludeRules: string[] = [], now = Date.now()): JobRow | undefined {
+    return this.stmt.claim.get({ worker, now, exclude: JSON.stringify(excludeRules) }) as JobRow | undefined;
+  }
+
+  get(id: number): JobRow | undefined {
+    return this.stmt.get.get(id) as JobRow | undefined;
+  }
+
+  /**
+   * Moves a job to `to` if it is still in a state that allows it (and, for a running job, still
+   * held by `worker`). Returns the new row, or undefined when someone else got there first.
+   */
+  move(id: number, to: JobStatus, patch: Partial<Pick<JobRow, 'reason' | 'last_error' | 'run_at' | 'outputs' | 'payload' | 'dedupe_key'>> = {}, opts: { worker?: string; from?: JobStatus[]; now?: number } = {}): JobRow | undefined {
+    const now = opts.now ?? Date.now();
+    const from = (opts.from ?? sourcesOf(to)).filter((s) => canMove(s, to));
+    if (from.length === 0) return undefined;
+    const final = to === 'succeeded' || to === 'failed' || to === 'skipped' || to === 'cancelled';
+    const sets = ['status = @to', 'updated_at = @now'];
+    const params: Record<string, unknown> = { id, to, now, from: JSON.stringify(from), worker: opts.worker ?? null };
+    if (final || to === 'waiting') sets.push('finished_at = @now');
+    if (to === 'queued') sets.push('finished_at = NULL', 'locked_by = NULL');
+    if (final) sets.push('locked_by = NULL');
+    for (const [k, v] of Object.entries(patch)) {
+      sets.push(`${k} = @p_${k}`);
+      params[`p_${k}`] = v;
+    }
+    const guardWorker = opts.worker ? "AND (status != 'running' OR locked_by = @worker)" : '';
+    const sql = `UPDATE jobs SET ${sets.join(', ')} WHERE id = @id AND status IN (SELECT value FROM json_each(@from)) ${guardWorker} RETURNING *`;
+    return this.db.prepare(sql).get(params) as JobRow | undefined;
+  }
+
+  /** Waiting jobs whose time has come (a new day for the budget) go back to the queue. */
+  wakeDue(now = Date.now()): number {
+    return this.db.prepare("UPDATE jobs SET status = 'queued', finished_at = NULL, reason = NULL, updated_at = ? WHERE status = 'waiting' AND run_at <= ?").run(now, now).changes;
+  }
+
+  /** Waiting jobs whose reason starts with `reason` go back to the queue (a key was configured). */
+  resumeWaiting(reason: string, now = Date.now()): number {
+    return this.db.prepare("UPDATE jobs SET status = 'queued', finished_at = NULL, reason = NULL, run_at = ?, updated_at = ? WHERE status = 'waiting' AND substr(reason, 1, length(?)) = ?").run(now, now, reason, reason).changes;
+  }
+
+  addUsage(id: number, u: Usage): void {
+    this.db.prepare(`UPDATE jobs SET input_tokens = input_tokens + ?, output_tokens = output_tokens + ?,
+      cache_read_tokens = cache_read_tokens + ?, cache_write_tokens = cache_write_tokens + ?, cost_usd = cost_usd + ? WHERE id = ?`)
+      .run(u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens, u.cost_usd, id);
+  }
+
+  /**
+   * Start-up recovery: jobs a dead daemon left running go back to the queue, except those that
+   * have now been running through too many crashes, which fail with the reason.
+   */
+  recover(maxCrashes: number, now = Date.now()): { requeued: JobRow[]; failed: JobRow[] } {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare("UPDATE jobs SET crashes = crashes + 1 WHERE status = 'running' RETURNING *").all() as JobRow[];
+      const requeued: JobRow[] = [];
+      const failed: JobRow[] = [];
+      for (const row of rows) {
+        if (row.crashes >= maxCrashes) {
+          const r = this.move(row.id, 'failed', { reason: `the daemon stopped ${row.crashes} times while running this job; not trying again` }, { now });
+          if (r) failed.push(r);
+        } else {
+          const r = this.move(row.id, 'queued', { run_at: now, reason: null }, { now });
+          if (r) requeued.push(r);
+        }
+      }
+      return { requeued, failed };
+    })();
+  }
+
+  /** Running jobs of this worker, per rule: the per-rule concurrency limit is checked against it. */
+  runningByRule(worker: string): Map<string, number> {
+    const rows = this.stmt.running.all(worker) as { rule: string; n: number }[];
+    return new Map(rows.map((r) => [r.rule, r.n]));
+  }
+
+  nextRunAt(): number | undefined {
+    const row = this.stmt.nextRunAt.get() as { t: number | null };
+    return row.t ?? undefined;
+  }
+
+  list(f: JobFilter = {}): JobRow[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (f.status) { where.push('status = @status'); params.status = f.status; }
+    if (f.rule) { where.push('rule = @rule'); params.rule = f.rule; }
+    if (f.search) { where.push("file LIKE @search ESCAPE '\\'"); params.search = `%${f.search.replace(/[%_\\]/g, '\\$&')}%`; }
+    if (f.since !== undefined) { where.push('created_at >= @since'); params.since = f.since; }
+    if (f.until !== undefined) { where.push('created_at < @until'); params.until = f.until; }
+    params.limit = f.limit ?? 50;
+    params.offset = f.offset ?? 0;
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit OFFSET @offset`;
+    return this.db.prepare(sql).all(params) as JobRow[];
+  }
+
+  counts(): Record<JobStatus, number> {
+    const out: Record<JobStatus, number> = { queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+    for (const r of this.stmt.counts.all() as { status: JobStatus; n: number }[]) out[r.status] = r.n;
+    return out;
+  }
+
+  log(jobId: number, kind: string, message: string, data?: unknown, now = Date.now()): void {
+    this.stmt.log.run(jobId, now, kind, message, data === undefined ? null : JSON.stringify(data));
+  }
+
+  logs(jobId: number): LogEntry[] {
+    return this.stmt.logs.all(jobId) as LogEntry[];
+  }
+
+  cachedHash(path: string, size: number, mtimeMs: number): string | undefined {
+    return (this.stmt.hashGet.get(path, size, mtimeMs) as { sha256: string } | undefined)?.sha256;
+  }
+
+  rememberHash(path: string, size: number, mtimeMs: number, sha256: string): void {
+    this.stmt.hashPut.run(path, size, mtimeMs, sha256);
+  }
+
+  getState<T>(key: string): T | undefined {
+    const row = this.stmt.stateGet.get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  setState(key: string, value: unknown): void {
+    this.stmt.stateSet.run(key, JSON.stringify(value));
+  }
+
+  /** Agent spending of jobs started since `since` (local midnight, for the daily budget). */
+  spendSince(since: number): number {
+    return (this.stmt.spend.get(since) as { usd: number }).usd;
+  }
+}
+
+export function openStore(file: string): Store {
+  return new Store(file);
+}

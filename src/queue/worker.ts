@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { Config } from '../config.js';
+import { coerceError, SkipJob, TransientError, WaitJob } from '../errors.js';
+import type { Events } from '../events.js';
+import type { Logger } from '../log.js';
+import type { Paths } from '../paths.js';
+import { redact } from '../redact.js';
+import type { JobContext } from '../run/context.js';
+import { executeJob, jobDir, type Outcome } from '../run/execute.js';
+import type { Rule } from '../rules/rule.js';
+import { backoffMs } from './backoff.js';
+import { WAIT_FOREVER, type JobRow } from './status.js';
+import type { Store } from './store.js';
+
+export interface WorkerDeps {
+  store: Store;
+  config: () => Config;
+  rules: () => Map<string, Rule>;
+  paths: Paths;
+  events: Events;
+  log: Logger;
+  /** Rules whose jobs must not start now (e.g. agent rules while the API is down). */
+  paused?: () => string[];
+  /** How often to look for jobs added by other processes (the CLI). @default 500 */
+  pollMs?: number;
+  execute?: (ctx: JobContext) => Promise<Outcome>;
+}
+
+/**
+ * Claims queued jobs up to the global and per-rule limits and runs them. All state lives in the
+ * store, so a worker can die at any point and the next one picks up where it left off.
+ */
+export class Worker {
+  readonly id = `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  private timer: NodeJS.Timeout | undefined;
+  private cancelWatch: NodeJS.Timeout | undefined;
+  private accepting = false;
+
+  constructor(private readonly deps: WorkerDeps) {}
+
+  start(): void {
+    this.accepting = true;
+    // Cancellation from the CLI arrives through the database; look for it now and then.
+    this.cancelWatch = setInterval(() => this.abortCancelled(), 500);
+    this.cancelWatch.unref();
+    this.wake();
+  }
+
+  /** Look for work now (after an enqueue) instead of at the next poll. */
+  wake(): void {
+    if (!this.accepting) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fill(), 0);
+  }
+
+  get busy(): number {
+    return this.running.size;
+  }
+
+  private fill(): void {
+    this.timer = undefined;
+    if (!this.accepting) return;
+    const { store } = this.deps;
+    const limit = this.deps.config().concurrency;
+    while (this.running.size < limit) {
+      const job = store.claim(this.id, this.excluded());
+      if (!job) break;
+      this.begin(job);
+    }
+    const next = store.nextRunAt();
+    const poll = this.deps.pollMs ?? 500;
+    const delay = next === undefined ? poll : Math.max(0, Math.min(poll, next - Date.now()));
+    this.timer = setTimeout(() => this.fill(), delay);
+  }
+
+  /** Rules at their own concurrency limit, and paused ones. */
+  private excluded(): string[] {
+    const rules = this.deps.rules();
+    const out = [...(this.deps.paused?.() ?? [])];
+    for (const [name, n] of this.deps.store.runningByRule(this.id)) {
+      if (n >= (rules.get(name)?.concurrency ?? 1)) out.push(name);
+    }
+    return out;
+  }
+
+  private begin(job: JobRow): void {
+    const controller = new AbortController();
+    const done = this.runOne(job, controller.signal)
+      .catch((err: unknown) => this.deps.log.error('worker failure', { job: job.id, error: String(err) }))
+      .finally(() => {
+        this.running.delete(job.id);
+        this.wake();
+      });
+    this.running.set(job.id, { controller, done });
+  }
+
+  private async runOne(job: JobRow, signal: AbortSignal): Promise<void> {
+    const { store, events, log, paths } = this.deps;
+    const rule = this.deps.rules().get(job.rule);
+    events.emit('job:started', job);
+    if (!rule) {
+      this.settle(job, 'failed', `the rule "${job.rule}" no longer exists`);
+      return;
+    }
+    const ctx: JobContext = {
+      job, rule, config: this.deps.config(), paths, store, log, signal,
+      workdir: jobDir(paths.jobsDir, job.id),
+      step: (kind, message, data) => {
+        store.log(job.id, kind, redact(message), data);
+        events.emit('job:step', job.id, kind, message);
+      },
+    };
+    ctx.step('started', `attempt ${job.attempts}`);
+    try {
+      const execute = this.deps.execute ?? executeJob;
+      const outcome = await execute(ctx);
+      if (outcome.status === 'waiting') {
+        this.settle(job, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER });
+      } else {
+        this.settle(job, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) });
+      }
+    } catch (raw) {
+      this.failed(job, ctx, raw);
+    } finally {
+      // Held jobs keep their staged outputs for approval; every other end discards them.
+      if (store.get(job.id)?.status !== 'waiting') fs.rmSync(ctx.workdir, { recursive: true, force: true });
+    }
+  }
+
+  private failed(job: JobRow, ctx: JobContext, raw: unknown): void {
+    const err = coerceError(raw);
+    const message = redact(err.message);
+    if (err instanceof SkipJob) {
+      this.settle(job, 'skipped', message);
+      return;
+    }
+    if (err instanceof WaitJob) {
+      this.settle(job, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER });
+      return;
+    }
+    if (ctx.signal.aborted && !this.accepting) {
+      // Shutting down: the job goes back to the queue untouched by this attempt.
+      ctx.step('interrupted', 'the daemon stopped; the job will run again');
+      this.settle(job, 'queued', null, { run_at: Date.now() });
+      return;
+    }
+    const config = this.deps.config();
+    if (err instanceof TransientError && job.attempts < config.max_attempts) {
+      const delay = Math.max(err.retryAfterMs ?? 0, backoffMs(job.attempts, config.retry_base_ms, config.retry_max_ms));
+      ctx.step('retry', `${message}; trying again in ${Math.round(delay / 1000)} s`);
+      const row = this.settle(job, 'queued', `retrying: ${message}`, { run_at: Date.now() + delay, last_error: message });
+      if (row) this.deps.events.emit('job:retrying', row);
+      return;
+    }
+    const reason = err instanceof TransientError ? `gave up after ${job.attempts} attempts: ${message}` : message;
+    ctx.step('failed', reason);
+    this.settle(job, 'failed', reason, { last_error: message });
+  }
+
+  private settle(job: JobRow, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}): JobRow | undefined {
+    const { store, events, log } = this.deps;
+    const row = store.move(job.id, to, { reason, ...patch }, { worker: this.id, from: ['running'] });
+    if (!row) {
+      // Someone else moved it first (cancelled from the CLI): their word stands.
+      log.info('job changed while it ran; keeping its new status', { job: job.id });
+      return undefined;
+    }
+    if (to === 'skipped' && reason?.startsWith('the file was removed')) {
+      // The content may be dropped again later; let it make a new job then.
+      store.db.prepare('UPDATE jobs SET dedupe_key = NULL WHERE id = ?').run(job.id);
+    }
+    if (to !== 'queued') events.emit(`job:${to}`, row);
+    log.info(`job ${to}`, { job: row.id, rule: row.rule, file: row.file, reason });
+    return row;
+  }
+
+  private abortCancelled(): void {
+    for (const [id, r] of this.running) {
+      const row = this.deps.store.get(id);
+      if (row && row.status !== 'running') r.controller.abort(new Error(`job ${row.status}`));
+    }
+  }
+
+  /**
+   * Stop taking jobs, give running ones `graceMs` to finish, then abort the rest; aborted jobs
+   * go back to the queue.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.accepting = false;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.cancelWatch) clearInterval(this.cancelWatch);
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'late'>((resolve) => { graceTimer = setTimeout(() => resolve('late'), graceMs); });
+    if ((await Promise.race([all.then(() => 'done' as const), graceOver])) === 'late') {
+      for (const r of this.running.values()) r.controller.abort(new Error('the daemon is stopping'));
+      await Promise.race([all, new Promise((res) => setTimeout(res, 5000))]);
+      for (const id of this.running.keys()) {
+        this.deps.store.move(id, 'queued', { run_at: Date.now() }, { from: ['running'] });
+      }
+    }
+    clearTimeout(graceTimer);
+  }
+}

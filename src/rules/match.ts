@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { globMatches } from './glob.js';
+import type { Rule } from './rule.js';
+
+/** Names that are never a person's document: OS litter and files still being downloaded. */
+const NEVER = [/^\./, /^~\$/, /^\.~lock/i, /\.(part|crdownload|tmp|swp|download)$/i, /^Thumbs\.db$/i, /^desktop\.ini$/i];
+
+export function isIgnoredName(name: string): boolean {
+  return NEVER.some((re) => re.test(name));
+}
+
+export type MatchResult = { match: true; inbox: string; relative: string } | { match: false; why: string };
+
+/** Whether a file belongs to a rule, and when not, the one reason a person would want to know. */
+export function matchFile(rule: Rule, file: string): MatchResult {
+  const abs = path.resolve(file);
+  if (isInside(abs, rule.output)) return { match: false, why: `it is inside the rule's outputs folder ${rule.output}` };
+  const inbox = rule.watch.find((w) => isInside(abs, w));
+  if (!inbox) {
+    return { match: false, why: rule.watch.length ? `it is not in ${rule.watch.length === 1 ? 'the inbox' : 'any inbox'} ${rule.watch.join(', ')}` : 'the rule watches no inbox' };
+  }
+  const relative = path.relative(inbox, abs).split(path.sep).join('/');
+  const parts = relative.split('/');
+  const hidden = parts.find((p) => isIgnoredName(p));
+  if (hidden !== undefined) return { match: false, why: `"${hidden}" is a hidden, temporary or partial file, which dropwork never touches` };
+  if (parts.length > 1 && !rule.recursive) return { match: false, why: 'it is in a subfolder and the rule has recursive: false' };
+  const glob = rule.files.find((g) => globMatches(g, relative));
+  if (!glob) return { match: false, why: `its name matches none of files: ${rule.files.join(', ')}` };
+  return { match: true, inbox, relative };
+}
+
+export function isInside(file: string, folder: string): boolean {
+  const rel = path.relative(folder, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { resolveFolder } from '../paths.js';
+import type { RuleInput } from './schema.js';
+
+export type ConflictPolicy = 'rename' | 'skip' | 'overwrite';
+
+/** One deterministic step, applied to the current file. */
+export interface Action {
+  kind: 'copy' | 'move' | 'rename';
+  /** A folder (copy, move) or a file name (rename); both are templates. */
+  target: string;
+  onConflict: ConflictPolicy;
+}
+
+export type After = { kind: 'keep' } | { kind: 'trash' } | { kind: 'move'; folder: string };
+
+/** A rule as the daemon runs it: folders absolute, defaults filled in. */
+export interface Rule {
+  name: string;
+  /** The rule file and line it came from, for messages. */
+  source: { file: string; line: number };
+  /** sha256 of the rule's own settings; "approve: first" holds the first job after it changes. */
+  hash: string;
+  watch: string[];
+  files: string[];
+  recursive: boolean;
+  output: string;
+  actions?: Action[] | undefined;
+  do?: string | undefined;
+  if?: string | undefined;
+  schedule?: string | undefined;
+  timezone?: string | undefined;
+  catchUp: boolean;
+  input?: string | undefined;
+  notify: 'always' | 'failures' | 'never';
+  approve: 'never' | 'first' | 'always';
+  model?: string | undefined;
+  maxTurns: number;
+  maxCostUsd: number;
+  concurrency: number;
+  after: After;
+  onConflict: ConflictPolicy;
+  poll?: boolean | undefined;
+  sandbox: { network: boolean; maxCommandS: number };
+}
+
+export function toRule(input: RuleInput, home: string, source: { file: string; line: number }): Rule {
+  const watch = input.watch === undefined ? [] : Array.isArray(input.watch) ? input.watch : [input.watch];
+  const files = input.files === undefined ? ['*'] : Array.isArray(input.files) ? input.files : [input.files];
+  const output = resolveFolder(input.output ?? path.join('outputs', input.name), home);
+  const after: After =
+    input.after === 'keep' ? { kind: 'keep' }
+      : input.after === 'trash' ? { kind: 'trash' }
+        : { kind: 'move', folder: resolveFolder(input.after.move, home) };
+  return {
+    name: input.name,
+    source,
+    hash: createHash('sha256').update(JSON.stringify(input)).digest('hex'),
+    watch: watch.map((w) => resolveFolder(w, home)),
+    files,
+    recursive: input.recursive,
+    output,
+    actions: input.actions?.map((a) => {
+      const kind = a.copy !== undefined ? 'copy' : a.move !== undefined ? 'move' : 'rename';
+      return { kind, target: (a[kind] ?? '') as string, onConflict: a.on_conflict ?? input.on_conflict };
+    }),
+    do: input.do,
+    if: input.if,
+    schedule: input.schedule,
+    timezone: input.timezone,
+    catchUp: input.catch_up,
+    input: input.input === undefined ? undefined : resolveFolder(input.input, home),
+    notify: input.notify,
+    approve: input.approve,
+    model: input.model,
+    maxTurns: input.max_turns,
+    maxCostUsd: input.max_cost_usd,
+    concurrency: input.concurrency,
+    after,
+    onConflict: input.on_conflict,
+    poll: input.poll,
+    sandbox: { network: input.sandbox.network, maxCommandS: input.sandbox.max_command_s },
+  };
+}
+
+/** A scheduled rule with watch + actions sweeps its inboxes at each firing instead of watching. */
+export function watchesContinuously(rule: Rule): boolean {
+  return rule.watch.length > 0 && !rule.schedule;
+}

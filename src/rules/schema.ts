@@ -1,0 +1,95 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+import { checkGlob } from './glob.js';
+import { checkTemplate } from './template.js';
+
+/** What a rule file may say, key by key. Unknown keys are errors, so typos never pass silently. */
+
+const text = z.string().trim().min(1, 'must not be empty');
+const folder = text;
+const oneOrMany = z.union([text, z.array(text).min(1)], { error: 'must be a folder or a list of folders' });
+export const conflictPolicy = z.enum(['rename', 'skip', 'overwrite'], {
+  error: 'must be rename, skip or overwrite',
+});
+
+const action = z
+  .strictObject({
+    copy: folder.optional(),
+    move: folder.optional(),
+    rename: text.optional(),
+    on_conflict: conflictPolicy.optional(),
+  }, { error: 'each action is a mapping such as `copy: FOLDER`, `move: FOLDER` or `rename: TEMPLATE`' })
+  .superRefine((a, ctx) => {
+    const kinds = (['copy', 'move', 'rename'] as const).filter((k) => a[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: kinds.length ? `has ${kinds.join(' and ')}; one step per list item` : 'needs copy, move or rename' });
+      return;
+    }
+    const kind = kinds[0] as 'copy' | 'move' | 'rename';
+    const problem = checkTemplate(a[kind] as string);
+    if (problem) ctx.addIssue({ code: 'custom', path: [kind], message: problem });
+  });
+
+const after = z.union([z.literal('keep'), z.literal('trash'), z.strictObject({ move: folder })], {
+  error: 'must be keep, trash, or move: FOLDER',
+});
+
+export const ruleSchema = z
+  .strictObject({
+    name: z.string({ error: 'is required: a short unique name such as "receipts"' })
+      .trim()
+      .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.-]*$/u, 'may use letters, digits, spaces, "-", "_" and "."'),
+    watch: oneOrMany.optional(),
+    files: z.union([text, z.array(text).min(1)]).optional(),
+    recursive: z.boolean().default(false),
+    output: folder.optional(),
+    actions: z.array(action).min(1, 'needs at least one step').optional(),
+    do: text.optional(),
+    if: text.optional(),
+    schedule: text.optional(),
+    timezone: text.optional(),
+    catch_up: z.boolean().default(false),
+    input: folder.optional(),
+    notify: z.enum(['always', 'failures', 'never']).default('always'),
+    approve: z.enum(['never', 'first', 'always']).default('never'),
+    model: text.optional(),
+    max_turns: z.number().int().min(1).max(200).default(20),
+    max_cost_usd: z.number().positive().default(0.5),
+    concurrency: z.number().int().min(1).max(32).default(1),
+    after: after.default('keep'),
+    on_conflict: conflictPolicy.default('rename'),
+    poll: z.boolean().optional(),
+    sandbox: z.strictObject({
+      network: z.boolean().default(false),
+      /** Longest a single command may run, seconds. */
+      max_command_s: z.number().int().min(1).max(3600).default(600),
+    }).default({ network: false, max_command_s: 600 }),
+  })
+  .superRefine((r, ctx) => {
+    if (r.actions && r.do) ctx.addIssue({ code: 'custom', path: ['do'], message: 'a rule has `actions` or `do`, not both' });
+    if (!r.actions && !r.do) ctx.addIssue({ code: 'custom', path: [], message: 'needs `actions` (steps) or `do` (a task in plain English)' });
+    if (!r.watch && !r.schedule) ctx.addIssue({ code: 'custom', path: ['watch'], message: 'is required: the inbox folder to watch (or give a `schedule`)' });
+    if (r.schedule && !cron.validate(r.schedule)) {
+      ctx.addIssue({ code: 'custom', path: ['schedule'], message: `"${r.schedule}" is not a cron expression (5 or 6 fields, e.g. "0 8 * * MON")` });
+    }
+    if (r.timezone && !validTimezone(r.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `"${r.timezone}" is not a time zone such as "Europe/Paris"` });
+    if (r.timezone && !r.schedule) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'only means something with `schedule`' });
+    if (r.input && !r.schedule) ctx.addIssue({ code: 'custom', path: ['input'], message: 'only means something with `schedule`' });
+    if (r.if && r.actions === undefined && r.do === undefined) return;
+    const globs = r.files === undefined ? [] : Array.isArray(r.files) ? r.files : [r.files];
+    globs.forEach((g, i) => {
+      const problem = checkGlob(g);
+      if (problem) ctx.addIssue({ code: 'custom', path: Array.isArray(r.files) ? ['files', i] : ['files'], message: problem });
+    });
+  });
+
+export type RuleInput = z.output<typeof ruleSchema>;
+
+function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { planActions, describeAction } from '../actions/index.js';
+import { errorCode, SkipJob, UnrecoverableError } from '../errors.js';
+import type { StagedOutput } from '../publish/publish.js';
+import { sha256File } from '../watch/fingerprint.js';
+import { payloadOf, type JobContext, type RunResult } from './context.js';
+
+/**
+ * Deterministic rules: the original is copied once into the job's folder (so a file changed or
+ * removed halfway cannot tear the job), checked against the content that was queued, and the
+ * steps' outputs are staged from that copy.
+ */
+export async function runSteps(ctx: JobContext): Promise<RunResult> {
+  const { job, rule } = ctx;
+  if (!rule.actions) throw new UnrecoverableError(`rule "${rule.name}" has no actions`);
+  if (!job.file) throw new UnrecoverableError('this job has no file to work on');
+  const original = path.join(ctx.workdir, 'original');
+  try {
+    await fs.promises.copyFile(job.file, original);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') throw new SkipJob('the file was removed before its job ran');
+    if (errorCode(err) === 'EISDIR') throw new SkipJob('it is a folder, not a file');
+    throw err;
+  }
+  if (job.sha256 && (await sha256File(original)) !== job.sha256) {
+    throw new SkipJob('the file changed before its job ran; its new content gets a job of its own');
+  }
+  const facts = payloadOf(job);
+  const st = fs.statSync(original);
+  const planned = planActions(rule.actions, path.basename(job.file), {
+    output: rule.output,
+    vars: {
+      rule: rule.name,
+      sha256: job.sha256 ?? '',
+      modified: new Date(facts.mtimeMs ?? st.mtimeMs),
+      created: new Date(facts.birthtimeMs ?? facts.mtimeMs ?? st.mtimeMs),
+      now: new Date(),
+    },
+  });
+  rule.actions.forEach((a) => ctx.step('step', describeAction(a)));
+  const staging = path.join(ctx.workdir, 'staging');
+  fs.mkdirSync(staging, { recursive: true });
+  const staged: StagedOutput[] = planned.map((p, i) => {
+    const source = path.join(staging, String(i));
+    linkOrCopy(original, source);
+    ctx.step('staged', `will write ${p.dest}`);
+    return { source, dest: p.dest, onConflict: p.onConflict };
+  });
+  return { staged };
+}
+
+function linkOrCopy(from: string, to: string): void {
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.copyFileSync(from, to);
+  }
+}
