@@ -13,7 +13,7 @@ import type { ArrivedFile } from './watcher.js';
  * at a time and written in batches, so a burst of 10,000 drops costs a few dozen commits.
  */
 export class Intake {
-  private readonly waiting: ArrivedFile[] = [];
+  private readonly waiting: (ArrivedFile & { forRules?: Rule[] })[] = [];
   private hashing = 0;
   private batch: NewJob[] = [];
   private hashes: { path: string; size: number; mtimeMs: number; sha256: string }[] = [];
@@ -29,8 +29,12 @@ export class Intake {
     private readonly parallel = 4,
   ) {}
 
-  offer(file: ArrivedFile): void {
-    this.waiting.push(file);
+  /**
+   * A settled file. `forRules` names the rules to queue it for (a scheduled sweep); by default,
+   * every rule that watches its inbox continuously.
+   */
+  offer(file: ArrivedFile, forRules?: Rule[]): void {
+    this.waiting.push(forRules ? { ...file, forRules } : file);
     this.pump();
   }
 
@@ -42,7 +46,7 @@ export class Intake {
 
   private pump(): void {
     while (this.hashing < this.parallel && this.waiting.length > 0) {
-      const file = this.waiting.shift() as ArrivedFile;
+      const file = this.waiting.shift() as ArrivedFile & { forRules?: Rule[] };
       this.hashing++;
       this.jobsFor(file)
         .then((jobs) => {
@@ -102,8 +106,9 @@ export class Intake {
    * The jobs one file makes: one per rule watching its inbox. A file a rule's globs do not take
    * still gets a `skipped` record saying why, so the history explains every drop.
    */
-  private async jobsFor(file: ArrivedFile): Promise<NewJob[]> {
-    const watching = this.rules().filter((r) => r.watch.length > 0 && !r.schedule && r.watch.some((w) => isUnder(file.path, w)));
+  private async jobsFor(file: ArrivedFile & { forRules?: Rule[] }): Promise<NewJob[]> {
+    const candidates = file.forRules ?? this.rules().filter((r) => r.watch.length > 0 && !r.schedule);
+    const watching = candidates.filter((r) => r.watch.some((w) => isUnder(file.path, w)));
     if (watching.length === 0) return [];
     const facts = { size: file.size, mtimeMs: file.mtimeMs, birthtimeMs: file.birthtimeMs };
     if (file.linkTarget !== undefined) {
