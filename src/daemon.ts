@@ -92,7 +92,7 @@ export class Daemon {
     for (const rule of this.rules) removeLeftoverTemps(rule.output);
     await this.inboxes.sync(this.rules);
     this.worker.start();
-    this.watchRules();
+    await this.watchRules();
     const every = (ms: number, fn: () => void): void => {
       const t = setInterval(fn, ms);
       t.unref();
@@ -119,9 +119,10 @@ export class Daemon {
     this.events.emit('rules:loaded', this.ruleSet.rules.size, this.ruleSet.errors.length);
   }
 
-  private watchRules(): void {
+  private async watchRules(): Promise<void> {
     let debounce: NodeJS.Timeout | undefined;
     this.rulesWatcher = watch(this.opts.paths.rulesDir, { ignoreInitial: true, depth: 0 });
+    await new Promise<void>((resolve) => this.rulesWatcher?.once('ready', () => resolve()));
     this.rulesWatcher.on('all', () => {
       clearTimeout(debounce);
       debounce = setTimeout(() => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describeAction, planActions } from '../actions/index.js';
 import { matchFile } from '../rules/match.js';
 import { RuleSet } from '../rules/registry.js';
+import type { Rule } from '../rules/rule.js';
 import { CliError, paths, printJson } from './shared.js';
 
 /** `rules check`: every problem as FILE:LINE:COL field: message; exit 1 when there is any. */
@@ -30,20 +31,20 @@ export function setDryRunExtra(fn: DryRunExtra): void {
   extra = fn;
 }
 
-/** `rules test RULE FILE`: would the file match, why not, and what would happen. Touches nothing. */
-export async function rulesTest(ruleName: string, file: string, opts: { json?: boolean }): Promise<number> {
-  const p = paths();
-  const set = new RuleSet(p.rulesDir, p.home);
-  set.reload();
-  const rule = set.rules.get(ruleName);
-  if (!rule) throw new CliError(`no rule named "${ruleName}"; rules: ${set.list().map((r) => r.name).join(', ') || 'none'}`);
-  const abs = path.resolve(file);
-  if (!fs.existsSync(abs)) throw new CliError(`${abs} does not exist`);
+/** What a dry run found: used by `rules test` and the dashboard's "test a file" button. */
+export interface DryRun {
+  rule: string;
+  file: string;
+  match: boolean;
+  why: string | null;
+  steps: string[];
+}
+
+/** Would `abs` match `rule`, why not, and what would happen. Touches nothing. */
+export async function dryRun(rule: Rule, abs: string): Promise<DryRun> {
   const m = matchFile(rule, abs);
-  const lines: string[] = [];
   let steps: string[] = [];
   if (m.match) {
-    lines.push(`${path.basename(abs)} matches rule "${rule.name}"`);
     if (rule.actions) {
       const st = fs.statSync(abs);
       const planned = planActions(rule.actions, path.basename(abs), {
@@ -56,10 +57,24 @@ export async function rulesTest(ruleName: string, file: string, opts: { json?: b
       steps = [`the agent would do: ${rule.do ?? ''}`, `results in ${rule.output}`];
     }
     if (extra) steps.push(...(await extra(rule.name, abs)));
-  } else {
-    lines.push(`${path.basename(abs)} does not match rule "${rule.name}": ${m.why}`);
   }
-  if (opts.json) printJson({ rule: rule.name, file: abs, match: m.match, why: m.match ? null : m.why, steps });
-  else process.stdout.write([...lines, ...steps.map((s) => `  ${s}`)].join('\n') + '\n');
-  return m.match ? 0 : 1;
+  return { rule: rule.name, file: abs, match: m.match, why: m.match ? null : m.why, steps };
+}
+
+/** `rules test RULE FILE`: would the file match, why not, and what would happen. Touches nothing. */
+export async function rulesTest(ruleName: string, file: string, opts: { json?: boolean }): Promise<number> {
+  const p = paths();
+  const set = new RuleSet(p.rulesDir, p.home);
+  set.reload();
+  const rule = set.rules.get(ruleName);
+  if (!rule) throw new CliError(`no rule named "${ruleName}"; rules: ${set.list().map((r) => r.name).join(', ') || 'none'}`);
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) throw new CliError(`${abs} does not exist`);
+  const result = await dryRun(rule, abs);
+  if (opts.json) printJson(result);
+  else {
+    const head = result.match ? `${path.basename(abs)} matches rule "${rule.name}"` : `${path.basename(abs)} does not match rule "${rule.name}": ${result.why ?? ''}`;
+    process.stdout.write([head, ...result.steps.map((s) => `  ${s}`)].join('\n') + '\n');
+  }
+  return result.match ? 0 : 1;
 }

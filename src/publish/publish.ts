@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode } from '../errors.js';
@@ -60,8 +60,10 @@ function place(temp: string, dest: string, policy: ConflictPolicy): string {
     } catch (err) {
       const code = errorCode(err);
       if (code === 'EEXIST') {
-        if (policy === 'skip') return target;
-        target = nextFreeName(dest);
+        // The very same content already there: an attempt cut short by a crash after it
+        // published; a second copy under "name (1)" would be a duplicate, not an output.
+        if (policy === 'skip' || sameContent(temp, target)) return target;
+        target = nextName(dest, target);
         continue;
       }
       if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV') {
@@ -72,6 +74,27 @@ function place(temp: string, dest: string, policy: ConflictPolicy): string {
       }
       throw err;
     }
+  }
+}
+
+/** The next candidate after `current`: "name (1).ext", "name (2).ext", … */
+function nextName(dest: string, current: string): string {
+  const ext = path.extname(dest);
+  const stem = path.join(path.dirname(dest), path.basename(dest, ext));
+  const m = current === dest ? undefined : /\((\d+)\)$/.exec(path.basename(current, ext));
+  return `${stem} (${m ? Number(m[1]) + 1 : 1})${ext}`;
+}
+
+function sameContent(a: string, b: string): boolean {
+  try {
+    const [sa, sb] = [fs.statSync(a), fs.statSync(b)];
+    if (sa.size !== sb.size) return false;
+    if (sa.ino === sb.ino && sa.dev === sb.dev) return true;
+    const hash = (f: string): string => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    // Large files are compared by size only up to here; reading gigabytes to dedupe is not worth it.
+    return sa.size <= 64 * 1024 * 1024 && hash(a) === hash(b);
+  } catch {
+    return false;
   }
 }
 

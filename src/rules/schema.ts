@@ -69,18 +69,21 @@ export const ruleSchema = z
     if (r.actions && r.do) ctx.addIssue({ code: 'custom', path: ['do'], message: 'a rule has `actions` or `do`, not both' });
     if (!r.actions && !r.do) ctx.addIssue({ code: 'custom', path: [], message: 'needs `actions` (steps) or `do` (a task in plain English)' });
     if (!r.watch && !r.schedule) ctx.addIssue({ code: 'custom', path: ['watch'], message: 'is required: the inbox folder to watch (or give a `schedule`)' });
-    if (r.schedule && !cron.validate(r.schedule)) {
+    if (typeof r.schedule === 'string' && !cron.validate(r.schedule)) {
       ctx.addIssue({ code: 'custom', path: ['schedule'], message: `"${r.schedule}" is not a cron expression (5 or 6 fields, e.g. "0 8 * * MON")` });
     }
-    if (r.timezone && !validTimezone(r.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `"${r.timezone}" is not a time zone such as "Europe/Paris"` });
+    if (typeof r.timezone === 'string' && !validTimezone(r.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `"${r.timezone}" is not a time zone such as "Europe/Paris"` });
     if (r.timezone && !r.schedule) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'only means something with `schedule`' });
     if (r.input && !r.schedule) ctx.addIssue({ code: 'custom', path: ['input'], message: 'only means something with `schedule`' });
-    if (r.if && r.actions === undefined && r.do === undefined) return;
-    const globs = r.files === undefined ? [] : Array.isArray(r.files) ? r.files : [r.files];
+    const globs: unknown[] = r.files === undefined ? [] : Array.isArray(r.files) ? r.files : [r.files];
     globs.forEach((g, i) => {
-      const problem = checkGlob(g);
+      const problem = typeof g === 'string' ? checkGlob(g) : undefined;
       if (problem) ctx.addIssue({ code: 'custom', path: Array.isArray(r.files) ? ['files', i] : ['files'], message: problem });
     });
+  }, {
+    // Run these checks even when a key above is wrong, so `rules check` lists every problem at
+    // once; hence the typeof guards: the values here are not validated yet.
+    when: () => true,
   });
 
 export type RuleInput = z.output<typeof ruleSchema>;

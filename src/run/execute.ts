@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UnrecoverableError } from '../errors.js';
 import { publish } from '../publish/publish.js';
 import { applyAfter } from './after.js';
-import { needsApproval } from './approval.js';
+import { holdForApproval, needsApproval } from './approval.js';
 import { payloadOf, type JobContext } from './context.js';
 import { runnerFor } from './runners.js';
 
@@ -25,11 +25,7 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   fs.mkdirSync(ctx.workdir, { recursive: true });
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
-  if (needsApproval(ctx.rule, ctx.store)) {
-    const payload = JSON.stringify({ ...payloadOf(ctx.job), staged });
-    ctx.step('held', `waiting for approval before publishing ${staged.length} file(s)`);
-    return { status: 'waiting', reason: 'awaiting approval', payload };
-  }
+  if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
   return finishPublishing(ctx, staged);
 }
 

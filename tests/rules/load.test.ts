@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRuleText } from '../../src/rules/load.js';
+import { RuleSet } from '../../src/rules/registry.js';
+import { REPO } from '../support/home.js';
+
+const HOME = '/home/me/dropwork';
+const load = (yaml: string) => loadRuleText(yaml, 'rules/test.yaml', HOME);
+
+describe('rule files', () => {
+  it('loads a deterministic rule with its defaults and absolute folders', () => {
+    const { rules, errors } = load('name: photos\nwatch: inbox/photos\nactions:\n  - move: "{modified:YYYY}"\n');
+    expect(errors).toEqual([]);
+    expect(rules[0]).toMatchObject({
+      name: 'photos', watch: [`${HOME}/inbox/photos`], files: ['*'], recursive: false,
+      output: `${HOME}/outputs/photos`, concurrency: 1, notify: 'always', approve: 'never', after: { kind: 'keep' },
+      actions: [{ kind: 'move', target: '{modified:YYYY}', onConflict: 'rename' }],
+    });
+  });
+
+  it('points at the line and column of the offending key, with the field path', () => {
+    const yaml = 'name: photos\nwatch: inbox\nactions:\n  - copy: out\n  - shred: now\nfolder: x\n';
+    const { errors } = load(yaml);
+    const messages = errors.map((e) => e.message);
+    expect(messages).toContain('rules/test.yaml:6:1 folder: unknown key "folder" (did you mean "watch"?)');
+    expect(messages).toContain('rules/test.yaml:5:5 actions[1].shred: unknown key "shred"');
+  });
+
+  it('locates errors inside a list of rules', () => {
+    const yaml = '- name: a\n  watch: in\n  actions: [{copy: x}]\n- name: b\n  watch: in\n  actions:\n    - rename: "{nme}.pdf"\n';
+    const { rules, errors } = load(yaml);
+    expect(rules.map((r) => r.name)).toEqual(['a']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.location).toMatchObject({ line: 7, col: 7, field: 'rules[1].actions[0].rename' });
+    expect(errors[0]?.detail).toMatch(/unknown placeholder \{nme\}/);
+  });
+
+  it('refuses a rule with both actions and do, or neither', () => {
+    expect(load('name: a\nwatch: in\nactions: [{copy: x}]\ndo: summarise it\n').errors[0]?.message).toMatch(/:4:1 do: a rule has `actions` or `do`, not both/);
+    expect(load('name: a\nwatch: in\n').errors[0]?.message).toMatch(/needs `actions` \(steps\) or `do`/);
+  });
+
+  it('reports a YAML syntax error with its position', () => {
+    const { errors } = load('name: a\nwatch: [in\n');
+    expect(errors[0]?.message).toMatch(/^rules\/test.yaml:\d+:\d+ /);
+  });
+
+  it('checks cron expressions, time zones, globs and conflict policies', () => {
+    const msgs = load('name: a\nschedule: "every monday"\ntimezone: Mars/Base\ndo: x\non_conflict: merge\n').errors.map((e) => e.message).join('\n');
+    expect(msgs).toMatch(/schedule: "every monday" is not a cron expression/);
+    expect(msgs).toMatch(/timezone: "Mars\/Base" is not a time zone/);
+    expect(msgs).toMatch(/on_conflict: must be rename, skip or overwrite/);
+  });
+
+  it('accepts every key the README documents', () => {
+    const yaml = `name: everything
+watch: [inbox/a, ~/Downloads]
+files: ["*.pdf", "*.PNG"]
+recursive: true
+output: outputs/x
+do: summarise it
+if: it is a receipt
+model: claude-sonnet-4-5
+max_turns: 10
+max_cost_usd: 0.2
+concurrency: 2
+notify: failures
+approve: first
+after: {move: done}
+sandbox: {network: true}
+`;
+    const { rules, errors } = load(yaml);
+    expect(errors).toEqual([]);
+    expect(rules[0]?.watch).toEqual([`${HOME}/inbox/a`, `${process.env.HOME}/Downloads`]);
+    expect(rules[0]?.after).toEqual({ kind: 'move', folder: `${HOME}/done` });
+  });
+
+  it('loads every example rule in rules/ without a problem', () => {
+    const set = new RuleSet(path.join(REPO, 'rules'), HOME);
+    set.reload();
+    expect(set.errors.map((e) => e.message)).toEqual([]);
+    expect(set.list().map((r) => r.name).sort()).toEqual(['meeting-notes', 'receipts', 'sort-by-month', 'weekly-spending']);
+  });
+
+  it('loads every YAML block in the README', () => {
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) {
+      if (/^#\s*config\.yaml/m.test(block)) continue;
+      const { rules, errors } = load(block);
+      expect(errors.map((e) => e.message), block).toEqual([]);
+      expect(rules.length, block).toBeGreaterThan(0);
+    }
+  });
+
+  it('keeps the last good version of a file that turns invalid, and reports the error', () => {
+    const dir = fs.mkdtempSync('/tmp/dropwork-rules-');
+    fs.writeFileSync(`${dir}/a.yaml`, 'name: a\nwatch: in\nactions: [{copy: x}]\n');
+    fs.writeFileSync(`${dir}/b.yaml`, 'name: b\nwatch: in\nactions: [{copy: y}]\n');
+    const set = new RuleSet(dir, HOME);
+    set.reload();
+    expect([...set.rules.keys()]).toEqual(['a', 'b']);
+    fs.writeFileSync(`${dir}/a.yaml`, 'name: a\nwatch: in\nactions: [{cpy: x}]\n');
+    set.reload();
+    expect([...set.rules.keys()]).toEqual(['a', 'b']);
+    expect(set.errors[0]?.message).toMatch(/a\.yaml:3:\d+ actions\[0\]\.cpy: unknown key/);
+    expect(set.stale).toEqual([`${dir}/a.yaml`]);
+    fs.writeFileSync(`${dir}/a.yaml`, 'name: a2\nwatch: in\nactions: [{copy: x}]\n');
+    set.reload();
+    expect([...set.rules.keys()]).toEqual(['a2', 'b']);
+    expect(set.errors).toEqual([]);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('refuses two rules with one name, naming where the first is', () => {
+    const dir = fs.mkdtempSync('/tmp/dropwork-rules-');
+    fs.writeFileSync(`${dir}/a.yaml`, 'name: same\nwatch: in\nactions: [{copy: x}]\n');
+    fs.writeFileSync(`${dir}/b.yaml`, '\nname: same\nwatch: in\nactions: [{copy: x}]\n');
+    const set = new RuleSet(dir, HOME);
+    set.reload();
+    expect(set.errors[0]?.message).toBe(`${dir}/b.yaml:2:1 name: "same" is already the name of a rule at ${dir}/a.yaml:1; names must be unique`);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
