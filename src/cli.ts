@@ -14,7 +14,9 @@ export function buildProgram(): Command {
   const program = new Command('dropwork')
     .description('Turn folders into a coworker: files dropped into inboxes are handled by your rules.')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // `jobs --json` and `jobs show ID --json` both exist: an option belongs to the command it follows.
+    .enablePositionalOptions();
 
   program.command('init').description('create the dropwork home with example rules, inboxes and outputs folders').action(() => {
     const { created, lines } = initHome(paths());
@@ -34,6 +36,7 @@ export function buildProgram(): Command {
   const jobs = program.command('jobs').description('the job history (newest first)')
     .option('--status <status>', 'only jobs in this status').option('--rule <rule>', 'only this rule')
     .option('--limit <n>', 'how many', '20').option('--json', 'as JSON')
+    .enablePositionalOptions()
     .action(jobsList);
   jobs.command('show').argument('<id>').description('everything about a job, with its step log').option('--json', 'as JSON').action(jobsShow);
   jobs.command('retry').argument('<id>').description('queue a failed, skipped or cancelled job again').action(jobsRetry);
