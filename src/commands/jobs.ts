@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { jobDir } from '../run/execute.js';
 import { isJobStatus, toView, type JobView } from '../queue/status.js';
 import type { LogEntry } from '../queue/store.js';
 import { CliError, parseId, printJson, table, withStore } from './shared.js';
@@ -44,6 +46,12 @@ export function renderEntry(e: LogEntry): string {
   return custom ? `${time} ${custom(e)}` : `${time} ${e.kind.padEnd(10)} ${e.message}`;
 }
 
+/** Prompt-cache tokens, when there are any: with caching most input is read or written, not "in". */
+function cached(v: JobView): string {
+  const { cache_read_tokens: read, cache_write_tokens: write } = v.usage;
+  return read || write ? ` (+ ${read} cache read, ${write} cache write)` : '';
+}
+
 export function jobsShow(rawId: string, opts: { json?: boolean }): void {
   const id = parseId(rawId);
   withStore((store) => {
@@ -59,7 +67,7 @@ export function jobsShow(rawId: string, opts: { json?: boolean }): void {
       `sha256:   ${view.sha256 ?? ''}`,
       `trigger:  ${view.trigger}, attempt ${view.attempts}`,
       `created:  ${view.created_at}${view.started_at ? `, started ${view.started_at}` : ''}${view.finished_at ? `, finished ${view.finished_at}` : ''}`,
-      `usage:    ${view.usage.input_tokens} in / ${view.usage.output_tokens} out tokens, $${view.usage.cost_usd.toFixed(4)}`,
+      `usage:    ${view.usage.input_tokens} in${cached(view)} / ${view.usage.output_tokens} out tokens, $${view.usage.cost_usd.toFixed(4)}`,
       'outputs:',
       ...(view.outputs.length ? view.outputs.map((o) => `  ${o}`) : ['  (none)']),
       '',
@@ -84,11 +92,13 @@ export function jobsRetry(rawId: string): void {
 
 export function jobsCancel(rawId: string): void {
   const id = parseId(rawId);
-  withStore((store) => {
+  withStore((store, p) => {
     const row = store.get(id);
     if (!row) throw new CliError(`no job ${id}`);
     const moved = store.move(id, 'cancelled', { reason: 'cancelled by hand' }, { from: ['queued', 'running', 'waiting'] });
     if (!moved) throw new CliError(`job ${id} is already ${row.status}`);
+    // A held job keeps its staged outputs in its folder until approved; cancelled, they go.
+    if (row.status === 'waiting') fs.rmSync(jobDir(p.jobsDir, id), { recursive: true, force: true });
     store.log(id, 'cancelled', 'cancelled by hand');
     process.stdout.write(`job ${id} cancelled${row.status === 'running' ? '; it stops within a second and publishes nothing' : ''}\n`);
   });

@@ -84,7 +84,8 @@ export interface JobView {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
-  run_at: string;
+  /** When it may run; null for a job that waits for a person (approval), not a time. */
+  run_at: string | null;
   outputs: string[];
   usage: Usage;
 }
@@ -104,7 +105,8 @@ export function toView(row: JobRow): JobView {
     created_at: iso(row.created_at) as string,
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
-    run_at: iso(row.run_at) as string,
+    // WAIT_FOREVER is past the last date a Date can hold.
+    run_at: row.run_at >= WAIT_FOREVER ? null : iso(row.run_at),
     outputs: JSON.parse(row.outputs) as string[],
     usage: {
       input_tokens: row.input_tokens,

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import path from 'node:path';
+import { isInside } from '../../rules/match.js';
+import { heldPayload } from '../../run/approval.js';
+import { jobDir } from '../../run/execute.js';
+import type { WebDeps } from '../deps.js';
+import { BASE_HEADERS, HttpError } from '../http.js';
+import { tokenFile } from '../token.js';
+import { jobRow } from './jobs.js';
+
+/** Types a browser may show in place; everything else downloads. Text types show as plain text. */
+const INLINE: Record<string, string> = {
+  '.pdf': 'application/pdf', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp',
+  '.txt': 'text/plain; charset=utf-8', '.md': 'text/plain; charset=utf-8', '.csv': 'text/plain; charset=utf-8',
+  '.json': 'text/plain; charset=utf-8', '.log': 'text/plain; charset=utf-8', '.yaml': 'text/plain; charset=utf-8', '.yml': 'text/plain; charset=utf-8',
+};
+
+function realOrUndefined(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The folders a download may come from: every rule's outputs folder and inboxes, as real paths. */
+function allowedFolders(deps: WebDeps): string[] {
+  const folders = deps.ruleSet().list().flatMap((r) => [r.output, ...r.watch, ...(r.input ? [r.input] : [])]);
+  return [...new Set(folders.map(realOrUndefined).filter((f): f is string => f !== undefined))];
+}
+
+/** dropwork's own files, never served even when an inbox is set up around them. */
+function isPrivate(deps: WebDeps, real: string): boolean {
+  const p = deps.paths;
+  const files = [tokenFile(p), p.dbFile, `${p.dbFile}-wal`, `${p.dbFile}-shm`, p.configFile, p.pidFile, path.join(p.home, 'credentials.env')];
+  const folders = [p.logsDir, p.jobsDir, p.rulesDir];
+  const realFiles = files.map((f) => realOrUndefined(f) ?? f);
+  return realFiles.includes(real) || folders.some((f) => isInside(real, realOrUndefined(f) ?? f)) || path.basename(real) === 'credentials.env';
+}
+
+/**
+ * GET /api/files?path=ABS: a file from an outputs folder or an inbox, nothing else. A path
+ * with a `..` part is refused outright; the rest is judged by its real path, so a symlink in
+ * an inbox that points elsewhere is refused too.
+ */
+export function serveFile(deps: WebDeps, res: ServerResponse, url: URL): void {
+  const raw = url.searchParams.get('path') ?? '';
+  if (!raw || !path.isAbsolute(raw)) throw new HttpError(400, 'give the file as ?path=/absolute/path');
+  if (raw.split(/[\\/]+/).includes('..') || raw.includes('\0')) throw new HttpError(403, 'refused: a path with ".." in it');
+  const real = realOrUndefined(raw);
+  if (!real) throw new HttpError(404, `${raw} is not there (it may have been moved or removed)`);
+  const inside = allowedFolders(deps).some((f) => isInside(real, f));
+  if (!inside || isPrivate(deps, real)) throw new HttpError(403, 'refused: the dashboard serves files from outputs folders and inboxes only');
+  sendFile(res, real, path.basename(raw), url.searchParams.has('download'));
+}
+
+/** GET /api/jobs/ID/staged/N: a held job's output before it is published, to look at first. */
+export function serveStaged(deps: WebDeps, res: ServerResponse, rawId: string | undefined, rawIndex: string | undefined, url: URL): void {
+  const row = jobRow(deps, rawId);
+  const held = heldPayload(row);
+  if (!held) throw new HttpError(409, `job ${row.id} is not awaiting approval`);
+  const staged = held.staged[Number(rawIndex)];
+  if (!staged || !/^\d+$/.test(rawIndex ?? '')) throw new HttpError(404, `job ${row.id} has no output ${rawIndex ?? ''}`);
+  // Only ever from this job's own folder, whatever the payload says.
+  const real = realOrUndefined(staged.source);
+  const folder = realOrUndefined(jobDir(deps.paths.jobsDir, row.id));
+  if (!real || !folder || !isInside(real, folder)) throw new HttpError(404, 'the staged file is gone');
+  sendFile(res, real, path.basename(staged.dest), url.searchParams.has('download'));
+}
+
+function sendFile(res: ServerResponse, real: string, name: string, download: boolean): void {
+  const st = fs.statSync(real);
+  if (!st.isFile()) throw new HttpError(403, 'refused: not a file');
+  const type = INLINE[path.extname(name).toLowerCase()];
+  const disposition = download || !type ? 'attachment' : 'inline';
+  res.writeHead(200, {
+    ...BASE_HEADERS,
+    'Content-Type': type ?? 'application/octet-stream',
+    'Content-Length': st.size,
+    'Content-Disposition': `${disposition}; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    'Cache-Control': 'no-store',
+    // A file from an inbox is someone else's content: it must never run as the dashboard. PDFs
+    // are left out because Chromium's viewer refuses sandboxed documents; it runs no page script.
+    ...(type === 'application/pdf' ? {} : { 'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'" }),
+  });
+  fs.createReadStream(real).pipe(res);
+}

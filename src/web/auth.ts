@@ -1,0 +1,61 @@
+import type { IncomingMessage } from 'node:http';
+import { sameToken } from './token.js';
+
+/** How a request proved it may see the dashboard. */
+export type Credential = 'cookie' | 'bearer' | 'query';
+
+/** Per port: cookies ignore ports, and two homes on one machine must not log each other out. */
+export function cookieName(port: number): string {
+  return `dropwork_${port}`;
+}
+
+export function sessionCookie(port: number, token: string): string {
+  return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000`;
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The credential a request carries that matches the token, if any. */
+export function credentialOf(req: IncomingMessage, url: URL, token: string, port: number): Credential | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ') && sameToken(auth.slice(7).trim(), token)) return 'bearer';
+  if (sameToken(cookie(req, cookieName(port)), token)) return 'cookie';
+  if (sameToken(url.searchParams.get('token') ?? undefined, token)) return 'query';
+  return undefined;
+}
+
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * The Host header must name this server. A page on another site whose name was made to point at
+ * 127.0.0.1 (DNS rebinding) sends its own name and is turned away. A server told to listen on
+ * every interface is reached under whatever name the network gives it, so it checks nothing.
+ */
+export function hostAllowed(req: IncomingMessage, listenHost: string, port: number): boolean {
+  if (listenHost === '0.0.0.0' || listenHost === '::') return true;
+  const host = (req.headers.host ?? '').toLowerCase();
+  const names = [...LOOPBACK, listenHost.includes(':') ? `[${listenHost}]` : listenHost];
+  return names.some((n) => host === `${n}:${port}` || (port === 80 && host === n));
+}
+
+/**
+ * Why a state-changing request is refused as cross-site, or undefined when it may go ahead.
+ * A browser sends the cookie by itself, so a cookie-authenticated POST must also show it came
+ * from our own pages: a same-origin Origin or Sec-Fetch-Site, or the X-Dropwork header that
+ * only same-origin script can add. A bearer token is never sent by a browser on its own.
+ */
+export function crossSiteRefusal(req: IncomingMessage, via: Credential): string | undefined {
+  if (via === 'bearer') return undefined;
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return `refused a ${site} request: changes can only be made from the dashboard itself`;
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`) return `refused a request from ${origin}: changes can only be made from the dashboard itself`;
+  if (site === 'same-origin' || origin !== undefined || req.headers['x-dropwork'] === '1') return undefined;
+  return 'refused: a change needs the X-Dropwork: 1 header, or a bearer token';
+}

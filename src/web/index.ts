@@ -1,0 +1,56 @@
+import '../approve/index.js';
+import { addCommands } from '../cli-extensions.js';
+import type { Daemon } from '../daemon.js';
+import { errorCode, errorMessage } from '../errors.js';
+import { registerPlugin } from '../plugins.js';
+import { Dashboard } from './server.js';
+import { dashboardUrl, uiToken } from './token.js';
+import { addUiCommand } from './ui-command.js';
+
+let dashboard: Dashboard | undefined;
+/** What `dropwork status` and `dropwork ui` learn about the dashboard (never the token). */
+let facts: Record<string, unknown> = {};
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+async function start(daemon: Daemon): Promise<void> {
+  const { config } = daemon;
+  const paths = daemon.opts.paths;
+  dashboard = new Dashboard({
+    store: daemon.store,
+    paths,
+    log: daemon.log,
+    config: () => daemon.config,
+    ruleSet: () => daemon.ruleSet,
+    events: daemon.events,
+    wake: () => daemon.worker.wake(),
+  }, uiToken(paths));
+  try {
+    const port = await dashboard.listen(config.host, config.port);
+    facts = { url: dashboardUrl(config, port), port, host: config.host };
+    daemon.log.info('the dashboard is up; open it with: dropwork ui', { url: facts.url });
+    if (!LOOPBACK.has(config.host)) {
+      daemon.log.warn(`the dashboard listens on ${config.host} (config host), not just this machine; it still needs the token`);
+    }
+  } catch (err) {
+    const why = errorCode(err) === 'EADDRINUSE'
+      ? `port ${config.port} is already in use (another dropwork home?); set port: in config.yaml or DROPWORK_PORT`
+      : errorMessage(err);
+    facts = { error: why };
+    dashboard = undefined;
+    throw new Error(`the dashboard could not start: ${why}`);
+  }
+}
+
+registerPlugin({
+  name: 'dashboard',
+  start,
+  async stop() {
+    await dashboard?.close();
+    dashboard = undefined;
+    facts = {};
+  },
+  status: () => facts,
+});
+
+addCommands(addUiCommand);

@@ -1,0 +1,150 @@
+// One job: what happened, what it cost, what it made, and the buttons to act on it.
+import { api, post } from './api.js';
+import { absTime, baseName, count, dirName, duration, fileUrl, h, money, relTime, statusPill, toast } from './dom.js';
+import { TRANSCRIPT_KINDS, timelineEntry, transcriptEntry } from './transcript.js';
+
+export function mountJob(main, { params }) {
+  const id = Number(params[0]);
+  const head = h('div', { class: 'page-head' });
+  const approvalSlot = h('div');
+  const transcript = h('div', { class: 'transcript' });
+  const transcriptCard = h('section', { class: 'card', 'aria-label': 'Transcript' }, h('h2', null, 'Transcript'), transcript);
+  const timeline = h('ol', { class: 'timeline' });
+  const details = h('section', { class: 'card' });
+  const outputs = h('section', { class: 'card' });
+  main.append(
+    h('a', { class: 'back', href: '/', 'data-link': true }, '← All jobs'),
+    head, approvalSlot,
+    h('div', { class: 'columns' },
+      h('div', { class: 'col-main' }, transcriptCard, h('section', { class: 'card' }, h('h2', null, 'Timeline'), timeline)),
+      h('aside', { class: 'col-side' }, outputs, details)),
+  );
+  let shownLog = 0;
+  let approvalKey = '';
+  let transcriptCount = 0;
+
+  async function act(what, body, done) {
+    try {
+      const result = await post(`/api/jobs/${id}/${what}`, body);
+      toast(done(result));
+      refresh();
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+  }
+
+  function drawHead(d) {
+    const job = d.job;
+    const name = job.file ? baseName(job.file) : 'Scheduled run';
+    const canRetry = ['failed', 'skipped', 'cancelled'].includes(job.status) || (job.status === 'waiting' && !job.awaiting_approval);
+    const canCancel = ['queued', 'running'].includes(job.status) || (job.status === 'waiting' && !job.awaiting_approval);
+    document.title = `${name} · dropwork`;
+    head.replaceChildren(...[
+      h('div', { class: 'title-row' }, h('h1', { class: 'file-title' }, name), statusPill(job.status, job.awaiting_approval)),
+      h('p', { class: 'muted' }, h('a', { class: 'rule-tag', href: `/rules#${encodeURIComponent(job.rule)}`, 'data-link': true }, job.rule),
+        ` · job #${job.id} · ${job.trigger === 'watch' ? 'dropped' : job.trigger === 'schedule' ? 'scheduled' : 'run by hand'} ${relTime(job.created_at)}`),
+      job.reason && !job.awaiting_approval ? h('p', { class: `reason-box ${job.status}` }, job.reason) : null,
+      canRetry || canCancel ? h('div', { class: 'actions' },
+        canRetry ? h('button', { class: 'button', onclick: () => act('retry', {}, () => `Job ${id} queued again`) }, 'Retry') : null,
+        canCancel ? h('button', { class: 'button danger-outline', onclick: () => act('cancel', {}, () => `Job ${id} cancelled`) }, 'Cancel job') : null) : null,
+    ].filter(Boolean));
+  }
+
+  function drawApproval(d) {
+    const key = JSON.stringify(d.approval);
+    if (key === approvalKey) return;
+    approvalKey = key;
+    if (!d.approval) return approvalSlot.replaceChildren();
+    const a = d.approval;
+    const reason = h('input', { type: 'text', name: 'reason', placeholder: 'Why not? (optional, kept with the job)', 'aria-label': 'Reason for denying' });
+    const denyForm = h('form', { class: 'deny-form', hidden: true, onsubmit: (e) => { e.preventDefault(); act('deny', { reason: reason.value }, () => `Job ${id} denied; nothing was published`); } },
+      reason, h('button', { class: 'button danger', type: 'submit' }, 'Deny'),
+      h('button', { class: 'button subtle', type: 'button', onclick: () => { denyForm.hidden = true; } }, 'Keep waiting'));
+    const note = (o) => {
+      if (!o.exists) return null;
+      if (o.on_conflict === 'overwrite') return h('span', { class: 'tag warn' }, 'replaces the existing file');
+      if (o.on_conflict === 'skip') return h('span', { class: 'tag' }, 'exists: will be left as it is');
+      return h('span', { class: 'tag' }, 'exists: saved under a new name');
+    };
+    approvalSlot.replaceChildren(h('section', { class: 'card approval', 'aria-label': 'Approval' },
+      h('h2', null, 'Waiting for your approval'),
+      h('p', null, `The job has finished. Nothing leaves its staging folder until you approve. Approving publishes ${a.outputs.length === 1 ? 'this file' : `these ${a.outputs.length} files`}:`),
+      h('ul', { class: 'files' }, a.outputs.map((o) => h('li', null,
+        h('a', { href: `/api/jobs/${id}/staged/${o.index}`, target: '_blank', rel: 'noopener', class: 'out-name', title: 'Look at it before approving' }, o.name),
+        h('span', { class: 'muted small' }, 'preview'), ' ', note(o),
+        h('div', { class: 'muted small path' }, dirName(o.dest))))),
+      a.changes.length ? [h('p', null, h('strong', null, 'It will also change files outside its outputs:')),
+        h('ul', { class: 'changes' }, a.changes.map((c) => h('li', null, c)))] : h('p', { class: 'muted' }, 'It changes nothing else: no existing file is replaced, moved or removed.'),
+      h('div', { class: 'actions' },
+        h('button', { class: 'button primary', onclick: () => act('approve', {}, (r) => `Approved: ${r.done.filter((x) => !x.startsWith('kept')).length} change(s) made`) }, 'Approve and publish'),
+        h('button', { class: 'button danger-outline', onclick: () => { denyForm.hidden = false; reason.focus(); } }, 'Deny…')),
+      denyForm));
+  }
+
+  function fact(label, value, title) {
+    return [h('dt', null, label), h('dd', { title }, value || '—')];
+  }
+
+  function drawSide(d) {
+    const job = d.job;
+    const u = job.usage;
+    details.replaceChildren(h('h2', null, 'Details'), h('dl', { class: 'facts' },
+      fact('Rule', job.rule),
+      fact('File', d.original ? (d.original.available ? h('a', { href: fileUrl(d.original.path), target: '_blank', rel: 'noopener' }, d.original.name) : h('span', { title: d.original.path }, `${d.original.name} (no longer there)`)) : 'none: a scheduled run'),
+      fact('Folder', d.original ? h('span', { class: 'path' }, dirName(d.original.path)) : null),
+      fact('Created', absTime(job.created_at)),
+      fact('Started', absTime(job.started_at)),
+      fact('Finished', absTime(job.finished_at)),
+      fact('Took', job.status === 'running' ? `${duration(job.started_at)} so far` : duration(job.started_at, job.finished_at)),
+      fact('Attempts', String(job.attempts)),
+      fact('Tokens', u.input_tokens || u.output_tokens ? `${count(u.input_tokens)} in · ${count(u.output_tokens)} out` : null,
+        `cache read ${u.cache_read_tokens}, cache write ${u.cache_write_tokens}`),
+      fact('Cost', money(u.cost_usd, d.rule.kind === 'agent'))));
+    const list = job.outputs.map((o) => h('li', null,
+      h('a', { href: fileUrl(o), target: '_blank', rel: 'noopener', class: 'out-name' }, baseName(o)),
+      h('a', { href: fileUrl(o, true), class: 'small', download: baseName(o) }, 'download'),
+      h('div', { class: 'muted small path' }, dirName(o))));
+    const none = job.awaiting_approval ? 'Nothing yet: waiting for your approval.' : job.status === 'succeeded' ? 'This job published nothing.' : 'Nothing published.';
+    outputs.replaceChildren(h('h2', null, 'Outputs'), list.length ? h('ul', { class: 'files' }, list) : h('p', { class: 'muted' }, none));
+  }
+
+  function drawLog(d) {
+    for (const e of d.log.slice(shownLog)) {
+      if (TRANSCRIPT_KINDS.has(e.kind)) {
+        transcript.append(transcriptEntry(e));
+        transcriptCount++;
+      } else {
+        timeline.append(timelineEntry(e));
+      }
+    }
+    shownLog = d.log.length;
+    // Plain-step rules have no agent: the timeline says all there is, so the card goes away.
+    transcriptCard.hidden = transcriptCount === 0 && d.rule.kind !== 'agent';
+    if (transcriptCount === 0) {
+      transcript.replaceChildren(h('p', { class: 'muted' }, 'No agent turns yet.'));
+    } else {
+      for (const p of transcript.querySelectorAll(':scope > p.muted')) p.remove();
+    }
+  }
+
+  async function refresh() {
+    try {
+      const d = await api(`/api/jobs/${id}`);
+      drawHead(d);
+      drawApproval(d);
+      drawSide(d);
+      drawLog(d);
+    } catch (err) {
+      if (err.status === 404) main.replaceChildren(h('div', { class: 'empty' }, h('strong', null, `There is no job ${id}`), h('p', null, h('a', { href: '/', 'data-link': true }, 'Back to the jobs'))));
+      else toast(err.message, 'error');
+    }
+  }
+
+  refresh();
+  const ticker = setInterval(() => { if (head.querySelector('.pill.running')) refresh(); }, 5000);
+  return {
+    refresh,
+    wants: (kind, data) => (kind === 'job' && data.id === id) || (kind === 'step' && data.job === id) || kind === 'changed' || kind === 'poll',
+    cleanup: () => clearInterval(ticker),
+  };
+}

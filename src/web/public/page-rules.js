@@ -1,0 +1,95 @@
+// The rules: whether each one is valid (with the located error when not), what it does, its last
+// runs, and a dry run on a file from its own inbox.
+import { api, post } from './api.js';
+import { baseName, emptyState, h, relTime, statusPill, toast } from './dom.js';
+
+export function mountRules(main) {
+  const problems = h('div');
+  const grid = h('div', { class: 'rule-grid' });
+  main.append(
+    h('div', { class: 'page-head' }, h('h1', null, 'Rules'), h('p', { class: 'muted', id: 'rules-folder' }, 'What your rules do, and whether dropwork can run them.')),
+    problems, grid);
+
+  function drawProblems(list) {
+    if (!list.length) return problems.replaceChildren();
+    problems.replaceChildren(h('section', { class: 'card problems' },
+      h('h2', null, list.length === 1 ? '1 problem in your rule files' : `${list.length} problems in your rule files`),
+      h('ul', null, list.map((p) => h('li', null,
+        h('div', { class: 'where' }, `${baseName(p.file)}:${p.line}:${p.col}`, p.field ? h('code', null, p.field) : null),
+        h('div', null, p.message),
+        p.excerpt !== null ? h('pre', { class: 'excerpt' }, h('span', { class: 'ln' }, String(p.line).padStart(4)), `  ${p.excerpt}\n`,
+          h('span', { class: 'caret' }, `${' '.repeat(6 + Math.max(0, p.col - 1))}^`)) : null,
+        h('div', { class: 'muted small path' }, p.file))))));
+  }
+
+  function tryFile(rule) {
+    const select = h('select', { 'aria-label': `A file in the inbox of ${rule.name}` }, h('option', { value: '' }, 'Loading the inbox…'));
+    const result = h('div', { class: 'dry-result', 'aria-live': 'polite' });
+    const button = h('button', { class: 'button', type: 'submit', disabled: true }, 'Test');
+    const form = h('form', { class: 'dry-run', onsubmit: async (e) => {
+      e.preventDefault();
+      if (!select.value) return;
+      button.disabled = true;
+      try {
+        const r = await post(`/api/rules/${encodeURIComponent(rule.name)}/test`, { file: select.value });
+        result.replaceChildren(h('div', { class: `verdict ${r.match ? 'yes' : 'no'}` }, r.match ? `✓ ${baseName(r.file)} matches` : `✗ ${baseName(r.file)} does not match: ${r.why}`),
+          r.steps.length ? h('ul', null, r.steps.map((s) => h('li', null, s))) : null);
+      } catch (err) {
+        toast(err.message, 'error');
+      } finally {
+        button.disabled = false;
+      }
+    } }, select, button);
+    api(`/api/rules/${encodeURIComponent(rule.name)}/inbox`).then((d) => {
+      if (!d.files.length) {
+        select.replaceChildren(h('option', { value: '' }, 'The inbox is empty'));
+        return;
+      }
+      select.replaceChildren(...d.files.map((f) => h('option', { value: f.path }, f.relative)));
+      button.disabled = false;
+    }).catch((err) => select.replaceChildren(h('option', { value: '' }, err.message)));
+    return h('div', { class: 'try' }, h('h3', null, 'Test a file against this rule'), form, result);
+  }
+
+  function card(rule) {
+    const badges = [
+      rule.valid ? h('span', { class: 'tag good' }, 'valid') : h('span', { class: 'tag bad' }, 'has problems'),
+      h('span', { class: 'tag' }, rule.kind === 'agent' ? 'agent' : 'plain steps'),
+      rule.approve !== 'never' ? h('span', { class: 'tag warn', title: rule.holds_next_job ? 'the next job waits for approval' : 'approved for this version of the rule' }, `approve: ${rule.approve}`) : null,
+      rule.schedule ? h('span', { class: 'tag' }, `schedule ${rule.schedule}`) : null,
+    ];
+    return h('section', { class: 'card rule', id: rule.name },
+      h('div', { class: 'rule-head' }, h('h2', null, rule.name), h('div', { class: 'badges' }, badges)),
+      rule.problem ? h('p', { class: 'reason-box failed' }, rule.problem) : null,
+      h('p', { class: 'does' }, rule.description),
+      rule.if ? h('p', { class: 'small' }, h('strong', null, 'Only if: '), rule.if) : null,
+      h('dl', { class: 'facts compact' },
+        rule.watch.length ? [h('dt', null, 'Inbox'), h('dd', { class: 'path' }, rule.watch.join(', '))] : null,
+        h('dt', null, 'Files'), h('dd', null, rule.files.join(', ') === '*' ? 'any file' : rule.files.join(', ')),
+        h('dt', null, 'Outputs'), h('dd', { class: 'path' }, rule.output),
+        h('dt', null, 'Afterwards'), h('dd', null, rule.after === 'keep' ? 'keeps the original' : rule.after === 'trash' ? 'moves the original to the trash' : rule.after.replace('move to', 'moves the original to')),
+        h('dt', null, 'Defined in'), h('dd', { class: 'path' }, `${baseName(rule.file)}:${rule.line}`)),
+      h('h3', null, 'Last runs'),
+      rule.last_runs.length ? h('ul', { class: 'runs' }, rule.last_runs.map((j) => h('li', null,
+        statusPill(j.status, j.status === 'waiting' && j.reason === 'awaiting approval'),
+        h('a', { href: `/jobs/${j.id}`, 'data-link': true }, j.file ? baseName(j.file) : 'scheduled run'),
+        h('span', { class: 'muted small' }, relTime(j.created_at))))) : h('p', { class: 'muted small' }, 'No runs yet.'),
+      rule.watch.length ? tryFile(rule) : null);
+  }
+
+  async function refresh() {
+    try {
+      const d = await api('/api/rules');
+      drawProblems(d.problems);
+      document.getElementById('rules-folder').textContent = `What your rules do, and whether dropwork can run them. They live in ${d.rules_folder}.`;
+      grid.replaceChildren(...(d.rules.length ? d.rules.map(card) : [emptyState('No rules yet', 'Add a YAML file to the rules folder; it is picked up as soon as it is saved.')]));
+      if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+  }
+
+  refresh();
+  // A rule's runs change with every job, but redrawing would reset a dry run being read.
+  return { refresh, wants: (kind) => kind === 'rules' };
+}

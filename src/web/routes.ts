@@ -1,0 +1,44 @@
+import { runningPid } from '../pidfile.js';
+import { approve, cancel, deny, jobDetail, listJobs, retry } from './api/jobs.js';
+import { serveFile, serveStaged } from './api/files.js';
+import { listInbox, listRules, testRule } from './api/rules.js';
+import { spending } from './api/spending.js';
+import type { WebDeps } from './deps.js';
+import { sendJson } from './http.js';
+import type { LiveUpdates } from './live.js';
+import type { Router } from './router.js';
+
+/** The JSON API the pages use, and scripts may too (documented in the README). */
+export function routes(router: Router, deps: WebDeps, live: LiveUpdates): void {
+  router
+    .get('/api/status', ({ res }) => sendJson(res, 200, status(deps)))
+    .get('/api/jobs', ({ res, url }) => sendJson(res, 200, listJobs(deps, url)))
+    .get('/api/jobs/:id', ({ res, params }) => sendJson(res, 200, jobDetail(deps, params.id)))
+    .get('/api/jobs/:id/staged/:n', ({ res, params, url }) => serveStaged(deps, res, params.id, params.n, url))
+    .post('/api/jobs/:id/approve', ({ res, params }) => sendJson(res, 200, approve(deps, params.id)))
+    .post('/api/jobs/:id/deny', ({ res, params, body }) => sendJson(res, 200, deny(deps, params.id, body)))
+    .post('/api/jobs/:id/retry', ({ res, params }) => sendJson(res, 200, retry(deps, params.id)))
+    .post('/api/jobs/:id/cancel', ({ res, params }) => sendJson(res, 200, cancel(deps, params.id)))
+    .get('/api/rules', ({ res }) => sendJson(res, 200, listRules(deps)))
+    .get('/api/rules/:name/inbox', ({ res, params }) => sendJson(res, 200, listInbox(deps, params.name)))
+    .post('/api/rules/:name/test', async ({ res, params, body }) => sendJson(res, 200, await testRule(deps, params.name, body)))
+    .get('/api/spending', ({ res, url }) => sendJson(res, 200, spending(deps, url)))
+    .get('/api/files', ({ res, url }) => serveFile(deps, res, url))
+    .get('/api/events', ({ req, res }) => live.attach(req, res));
+}
+
+function status(deps: WebDeps): unknown {
+  const today = new Date();
+  today.setHours(0, 0, 0, 0);
+  const set = deps.ruleSet();
+  return {
+    daemon: { running: runningPid(deps.paths.pidFile) !== undefined, pid: runningPid(deps.paths.pidFile) ?? null },
+    home: deps.paths.home,
+    rules: set.rules.size,
+    rule_problems: set.errors.length,
+    queue: deps.store.counts(),
+    spent_today_usd: deps.store.spendSince(today.getTime()),
+    daily_budget_usd: deps.config().daily_budget_usd,
+    live: deps.events !== undefined,
+  };
+}

@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { credentialOf, crossSiteRefusal, hostAllowed, sessionCookie } from './auth.js';
+import type { WebDeps } from './deps.js';
+import { BASE_HEADERS, HttpError, PAGE_CSP, readJson, sendError, sendJson } from './http.js';
+import { LiveUpdates } from './live.js';
+import { Router } from './router.js';
+import { routes } from './routes.js';
+
+/** The pages and their assets: plain files, no build step (scripts/copy-assets.mjs ships them). */
+export const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+
+/** Paths that are pages of the app; each gets index.html and the script draws the page. */
+const PAGES = [/^\/$/, /^\/jobs\/?$/, /^\/jobs\/\d+\/?$/, /^\/rules\/?$/, /^\/spending\/?$/];
+const ASSET = /^\/assets\/([a-z0-9-]+\.(js|css|svg))$/;
+const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
+
+/**
+ * The dashboard: node:http, a small router, JSON under /api/, and the static pages. Every
+ * request needs the install's token (a cookie set from the token link, or a bearer header);
+ * every change must come from the dashboard's own pages.
+ */
+export class Dashboard {
+  private server: http.Server | undefined;
+  private readonly live: LiveUpdates;
+  private readonly router = new Router();
+  private host = '127.0.0.1';
+  port = 0;
+
+  constructor(private readonly deps: WebDeps, private readonly token: string) {
+    this.live = new LiveUpdates(deps);
+    routes(this.router, deps, this.live);
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    this.host = host;
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    // Requests are small and local; a slow or stuck client must not hold a socket for long.
+    server.requestTimeout = 30_000;
+    server.headersTimeout = 10_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    this.live.start();
+    return this.port;
+  }
+
+  async close(): Promise<void> {
+    this.live.stop();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    } catch {
+      return sendError(res, 400, 'bad request');
+    }
+    const isApi = url.pathname.startsWith('/api/');
+    try {
+      if (!hostAllowed(req, this.host, this.port)) throw new HttpError(421, 'this server answers to 127.0.0.1 and localhost only');
+      const via = credentialOf(req, url, this.token, this.port);
+      if (!via) return this.unauthorised(res, isApi);
+      if (via === 'query' && !isApi && req.method === 'GET') return this.rememberAndRedirect(res, url);
+      const method = req.method ?? 'GET';
+      if (method === 'POST') {
+        const refusal = crossSiteRefusal(req, via);
+        if (refusal) throw new HttpError(403, refusal);
+      }
+      if (isApi) return await this.api(req, res, url, method);
+      if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'pages are read with GET');
+      return this.page(res, url.pathname);
+    } catch (err) {
+      if (err instanceof HttpError) return this.fail(res, err.status, err.message, isApi);
+      this.deps.log.error('the dashboard could not answer a request', { path: url.pathname, error: String(err) });
+      return this.fail(res, 500, 'something went wrong; the daemon log has the details', isApi);
+    }
+  }
+
+  private async api(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+    const found = this.router.find(method, url.pathname);
+    if (found === 'wrong method') throw new HttpError(405, `${method} is not accepted here`);
+    if (!found) throw new HttpError(404, `no API at ${url.pathname}`);
+    const body = method === 'POST' ? await readJson(req) : {};
+    await found.handler({ req, res, url, params: found.params, body });
+  }
+
+  private page(res: ServerResponse, pathname: string): void {
+    const asset = ASSET.exec(pathname);
+    if (asset) return this.file(res, asset[1] as string, TYPES[asset[2] as string] as string);
+    if (PAGES.some((p) => p.test(pathname))) return this.file(res, 'index.html', 'text/html; charset=utf-8');
+    throw new HttpError(404, 'no such page');
+  }
+
+  private file(res: ServerResponse, name: string, type: string): void {
+    let body: Buffer;
+    try {
+      body = fs.readFileSync(path.join(PUBLIC_DIR, name));
+    } catch {
+      throw new HttpError(404, 'no such page');
+    }
+    res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': type, 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-cache', 'Content-Length': body.length });
+    res.end(body);
+  }
+
+  /** The token link: remember it in a cookie, then show the clean URL (no secret in history). */
+  private rememberAndRedirect(res: ServerResponse, url: URL): void {
+    url.searchParams.delete('token');
+    const clean = url.pathname + (url.search || '');
+    res.writeHead(303, { ...BASE_HEADERS, Location: clean, 'Set-Cookie': sessionCookie(this.port, this.token), 'Cache-Control': 'no-store' });
+    res.end();
+  }
+
+  private unauthorised(res: ServerResponse, isApi: boolean): void {
+    if (isApi) return sendError(res, 401, 'this needs the dashboard token: open the link from `dropwork ui --print-url`, or send Authorization: Bearer TOKEN');
+    this.fail(res, 401, 'This dashboard needs its key. Open it with `dropwork ui`, or use the link that `dropwork ui --print-url` prints.', false);
+  }
+
+  private fail(res: ServerResponse, status: number, message: string, isApi: boolean): void {
+    if (res.headersSent) return void res.end();
+    if (isApi) return sendError(res, status, message);
+    const html = `<!doctype html><meta charset="utf-8"><title>dropwork</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:15vh auto;padding:0 1em;color:#1f2933}code{background:#eef1f4;padding:.1em .3em;border-radius:4px}</style><h1>dropwork</h1><p>${escapeHtml(message).replace(/`([^`]+)`/g, '<code>$1</code>')}</p>`;
+    res.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'", 'Cache-Control': 'no-store' });
+    res.end(html);
+  }
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
