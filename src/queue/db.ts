@@ -34,6 +34,9 @@ function migrate(db: Db): void {
   for (const m of migrations()) {
     if (m.version <= current) continue;
     db.transaction(() => {
+      // Asked again under the write lock: a CLI that opens a new database while the daemon
+      // creates it must not apply the same migration twice ("table jobs already exists").
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
     }).immediate();

@@ -2,6 +2,7 @@ import '../approve/index.js';
 import { addCommands } from '../cli-extensions.js';
 import type { Daemon } from '../daemon.js';
 import { errorCode, errorMessage } from '../errors.js';
+import { setJobLink } from '../notify/index.js';
 import { registerPlugin } from '../plugins.js';
 import { Dashboard } from './server.js';
 import { dashboardUrl, uiToken } from './token.js';
@@ -28,6 +29,8 @@ async function start(daemon: Daemon): Promise<void> {
   try {
     const port = await dashboard.listen(config.host, config.port);
     facts = { url: dashboardUrl(config, port), port, host: config.host };
+    // A click on a failed or held job's notice opens that job's page (the cookie carries the token).
+    setJobLink((job) => `${dashboardUrl(config, port)}jobs/${job.id}`);
     daemon.log.info('the dashboard is up; open it with: dropwork ui', { url: facts.url });
     if (!LOOPBACK.has(config.host)) {
       daemon.log.warn(`the dashboard listens on ${config.host} (config host), not just this machine; it still needs the token`);
@@ -46,6 +49,7 @@ registerPlugin({
   name: 'dashboard',
   start,
   async stop() {
+    setJobLink(undefined);
     await dashboard?.close();
     dashboard = undefined;
     facts = {};

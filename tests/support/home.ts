@@ -32,6 +32,8 @@ export function makeHome(opts: { rules?: Record<string, string>; config?: string
     HOME: userHome,
     XDG_DATA_HOME: path.join(userHome, '.local', 'share'),
     DROPWORK_NOTIFY: 'off',
+    // Any free port: many daemons run side by side in the suite.
+    DROPWORK_PORT: '0',
     ANTHROPIC_API_KEY: '',
   };
   fs.writeFileSync(path.join(home, 'config.yaml'), opts.config ?? 'settle_ms: 150\nretry_base_ms: 50\nretry_max_ms: 200\n');

@@ -1,0 +1,23 @@
+import type { Check } from '../check.js';
+import { apiKeyCheck } from './api-key.js';
+import { diskCheck } from './disk.js';
+import { nodeCheck } from './node.js';
+import { notificationsCheck } from './notifications.js';
+import { providerCheck } from './provider.js';
+import { rulesCheck } from './rules.js';
+import { sandboxCheck } from './sandbox.js';
+import { serviceCheck } from './service.js';
+import { watchLimitCheck } from './watch-limit.js';
+
+/** Every check, in the order they are printed. */
+export const CHECKS: Check[] = [
+  nodeCheck,
+  rulesCheck,
+  providerCheck,
+  apiKeyCheck,
+  sandboxCheck,
+  notificationsCheck,
+  watchLimitCheck,
+  diskCheck,
+  serviceCheck,
+];
