@@ -29,7 +29,7 @@ export interface Config {
   notify: boolean;
   /** Once today's agent spending reaches this, new agent jobs wait for tomorrow. @default 5 */
   daily_budget_usd: number;
-  /** The agent's model. @default "claude-sonnet-4-5" */
+  /** The agent's model: a current Sonnet (Sonnet 4.5 retired in 2026). @default "claude-sonnet-5-5" */
   model: string;
   /** The cheap model that decides `if:` conditions. @default "claude-haiku-4-5" */
   condition_model: string;
@@ -65,7 +65,7 @@ export const defaults = {
   shutdown_grace_s: 30,
   notify: true,
   daily_budget_usd: 5,
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-5-5',
   condition_model: 'claude-haiku-4-5',
   provider: { pdf: 'document' },
   sandbox: 'auto',

@@ -61,7 +61,7 @@ recursive: true
 output: outputs/x
 do: summarise it
 if: it is a receipt
-model: claude-sonnet-4-5
+model: claude-sonnet-5-5
 max_turns: 10
 max_cost_usd: 0.2
 concurrency: 2

@@ -1,0 +1,67 @@
+/**
+ * Is the API answering? Every request reports here; after `breakerFailures` failed requests
+ * in a row (429, 5xx, 529, timeouts, resets, cut streams) with no success between, the API
+ * counts as down until a request or a probe succeeds. The daemon plugin listens and pauses the
+ * rules that need the model (the circuit breaker); deterministic rules never notice.
+ */
+import { agentSettings } from './settings.js';
+
+export type HealthListener = (down: boolean) => void;
+
+export class ApiHealth {
+  private failures = 0;
+  private downSince: number | undefined;
+  private last = '';
+  private readonly listeners = new Set<HealthListener>();
+
+  get down(): boolean {
+    return this.downSince !== undefined;
+  }
+
+  /** Facts for `dropwork status`. */
+  describe(): string {
+    if (this.downSince === undefined) return this.failures ? `up (${this.failures} failed request(s) in a row: ${this.last})` : 'up';
+    return `down since ${new Date(this.downSince).toISOString().slice(11, 19)} (${this.last})`;
+  }
+
+  failure(message: string, now = Date.now()): void {
+    this.failures += 1;
+    this.last = message;
+    if (this.downSince === undefined && this.failures >= agentSettings.breakerFailures) {
+      this.downSince = now;
+      this.emit(true);
+    }
+  }
+
+  success(): void {
+    this.failures = 0;
+    if (this.downSince === undefined) return;
+    this.downSince = undefined;
+    this.emit(false);
+  }
+
+  onChange(fn: HealthListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Back to "up, never failed" (tests). */
+  reset(): void {
+    this.failures = 0;
+    this.downSince = undefined;
+    this.last = '';
+  }
+
+  private emit(down: boolean): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(down);
+      } catch {
+        /* a listener's failure must not fail the request that reported */
+      }
+    }
+  }
+}
+
+/** One per process: the daemon's jobs share what they learn about the API. */
+export const apiHealth = new ApiHealth();

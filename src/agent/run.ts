@@ -1,0 +1,87 @@
+/**
+ * One attempt at a `do:` job: check the budget and the key, set the workspace up, run the
+ * loop, and hand back what output/ gained as staged outputs. Publishing (and holding for
+ * approval) is executeJob's; a job that fails or is cancelled here publishes nothing, and its
+ * next attempt starts from the first turn in a clean workspace (executeJob empties the folder).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { limitsForRule } from '../sandbox/limits.js';
+import type { JobContext, RunResult } from '../run/context.js';
+import { spentByCondition } from './hooks.js';
+import { runLoop } from './loop.js';
+import { PRICES_AS_OF, formatUsd, priceFor } from './pricing.js';
+import { SYSTEM_PROMPT, firstMessage } from './prompt.js';
+import { agentModel, describeProvider, makeClient } from './provider.js';
+import { readyToAsk, waitForNewKey } from './ready.js';
+import { KeyRejectedError } from './request.js';
+import { chooseForJobs, handleFor } from './sandbox-choice.js';
+import { agentSettings } from './settings.js';
+import type { ToolContext } from './tool.js';
+import { closeSandbox } from './tools/run_command.js';
+import { toolsFor } from './tools/index.js';
+import { recorder } from './transcript.js';
+import { collectOutputs } from './workspace/outputs.js';
+import { openWorkspace } from './workspace/workspace.js';
+
+export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
+  const record = recorder(ctx);
+  const creds = readyToAsk(ctx.store, ctx.config, ctx.paths.home);
+  const ws = await openWorkspace(ctx);
+  const model = agentModel(ctx.rule, ctx.config);
+  const { price, source } = priceFor(model, ctx.config.prices);
+  const choice = await chooseForJobs(ctx.config.sandbox);
+  const limits = limitsForRule(ctx.rule.sandbox);
+  const startedAt = Date.now();
+  const toolCtx: ToolContext = {
+    ws,
+    pdfMode: ctx.config.provider.pdf,
+    signal: ctx.signal,
+    limits,
+    startedAt,
+    sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: ctx.rule.sandbox.network, limits }),
+    note: record,
+  };
+  const tools = toolsFor(toolCtx.sandbox !== undefined);
+  const first = await firstMessage(ctx, ws);
+  const provider = describeProvider(ctx.config, creds);
+  const priceNote = source === 'unknown'
+    ? `; no price is known for ${model}: counted at $${price.input}/$${price.output} per million tokens (set prices: in config.yaml)`
+    : `; prices of ${source === 'config' ? 'config.yaml' : PRICES_AS_OF}`;
+  record('agent', `model ${model} via ${provider}, key from ${creds.source}; tools: ${tools.map((t) => t.name).join(', ')}; ${toolCtx.sandbox ? `commands in ${choice.kind} when needed` : `no run_command (${choice.reason})`}${priceNote}`, {
+    model, provider, key_source: creds.source, tools: tools.map((t) => t.name), sandbox: { kind: choice.kind, reason: choice.reason }, price,
+  });
+  record('prompt', first.summary, { system: SYSTEM_PROMPT });
+  try {
+    const result = await runLoop({
+      client: makeClient(ctx.config, creds),
+      model,
+      price,
+      tools,
+      toolCtx,
+      first: first.content,
+      maxTurns: ctx.rule.maxTurns,
+      maxCostUsd: ctx.rule.maxCostUsd,
+      spentUsd: spentByCondition(ctx),
+      deadline: startedAt + agentSettings.jobWallMs,
+      signal: ctx.signal,
+      record,
+      addUsage: (u) => ctx.store.addUsage(ctx.job.id, u),
+    });
+    record('agent', `finished in ${result.requests} request(s), ${formatUsd(result.costUsd)}`);
+  } catch (err) {
+    if (err instanceof KeyRejectedError) {
+      // A waiting job keeps its folder (for approvals); this one has nothing worth keeping.
+      fs.rmSync(ws.root, { recursive: true, force: true });
+      throw waitForNewKey(ctx.store, creds, ctx.paths.home, err);
+    }
+    throw err;
+  } finally {
+    await closeSandbox(toolCtx);
+  }
+  const { staged, ignored } = await collectOutputs(ws, ctx.rule);
+  for (const i of ignored) record('outputs', `not published: output/${i.path} (${i.reason})`);
+  const names = staged.map((s) => `${path.relative(ctx.rule.output, s.dest)}${s.onConflict === 'overwrite' && fs.existsSync(s.dest) ? ' (replaces)' : ''}`);
+  record('outputs', staged.length ? `to publish: ${names.join(', ')}` : 'nothing written to output/', { files: names });
+  return { staged };
+}

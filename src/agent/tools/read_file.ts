@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { ToolError } from '../../errors.js';
+import { showFile } from '../files/attach.js';
+import { factsOf } from '../files/kind.js';
+import { define } from '../tool.js';
+import { locate } from '../workspace/workspace.js';
+import { parseModelPath } from '../workspace/resolve.js';
+
+/**
+ * Text as text (paged by lines), PDFs as a document (or their text, paged by pages, when they
+ * are too big or the provider takes no PDFs), images as an image, anything else described.
+ */
+export const readFile = define('read_file', {
+  description: 'Read a file. Text comes back paged by lines; offset/limit count pages for a PDF read as text.',
+  parameters: z.object({
+    path: z.string().min(1),
+    offset: z.number().int().min(1).optional().describe('first line (or page), from 1'),
+    limit: z.number().int().min(1).optional(),
+  }),
+  async execute({ path, offset, limit }, ctx) {
+    const target = parseModelPath(path, 'read');
+    const file = locate(ctx.ws, target);
+    if (!file) throw new ToolError(`${target.shown} does not exist`);
+    if (fs.statSync(file).isDirectory()) throw new ToolError(`${target.shown} is a folder; use list_files`);
+    const facts = await factsOf(file);
+    const shown = await showFile(file, facts, target.shown, ctx.pdfMode, { offset, limit });
+    if (shown.blocks.length === 1 && shown.blocks[0]?.type === 'text') return shown.blocks[0].text;
+    return [{ type: 'text', text: `${target.shown}, ${shown.how}:` }, ...shown.blocks];
+  },
+});

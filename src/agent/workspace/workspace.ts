@@ -1,0 +1,106 @@
+/**
+ * A job's workspace, under its own folder:
+ *   input/   a copy of the dropped file (read-only), or of a scheduled rule's `input` folder;
+ *   output/  staging: what this job writes. The rule's outputs folder shows through it for
+ *            reading (an overlay), so a 10 GB outputs folder costs nothing until a command
+ *            needs real files (outputs.ts copies them then).
+ * Nothing here touches the real outputs folder: publishing is executeJob's, after success.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { errorCode, SkipJob } from '../../errors.js';
+import { TEMP_PREFIX } from '../../publish/publish.js';
+import type { JobContext } from '../../run/context.js';
+import { sha256File } from '../../watch/fingerprint.js';
+import { agentSettings } from '../settings.js';
+import { copyTree, type CopiedFile } from './copy.js';
+import { checkLinks, type Target } from './resolve.js';
+
+export interface Workspace {
+  root: string;
+  input: string;
+  /** The job's staging folder, seen by the model as output/. */
+  output: string;
+  /** The rule's outputs folder: read through, never written. */
+  outputs: string;
+  /** Files in input/, relative to it. */
+  inputFiles: string[];
+  /** Files of input/ a scheduled rule's folder had beyond the copy limits. */
+  inputLeftOut: number;
+  /** output/ files that were already in the outputs folder when this job first wrote them. */
+  replaces: Set<string>;
+  /** Copies of the outputs folder made for commands, as copied: unchanged ones are not published. */
+  copies: Map<string, CopiedFile>;
+}
+
+export async function openWorkspace(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir'>): Promise<Workspace> {
+  const root = path.join(ctx.workdir, 'workspace');
+  const ws: Workspace = {
+    root,
+    input: path.join(root, 'input'),
+    output: path.join(root, 'output'),
+    outputs: ctx.rule.output,
+    inputFiles: [],
+    inputLeftOut: 0,
+    replaces: new Set(),
+    copies: new Map(),
+  };
+  fs.mkdirSync(ws.input, { recursive: true });
+  fs.mkdirSync(ws.output, { recursive: true });
+  if (ctx.job.file) await copyDropped(ctx.job.file, ctx.job.sha256, ws);
+  else if (ctx.rule.input) {
+    const tree = copyTree(ctx.rule.input, ws.input, { maxBytes: agentSettings.inputCopyMaxBytes, maxFiles: agentSettings.inputCopyMaxFiles });
+    ws.inputFiles = [...tree.copied.keys()].sort();
+    ws.inputLeftOut = tree.left;
+    for (const rel of ws.inputFiles) fs.chmodSync(path.join(ws.input, rel), 0o444);
+  }
+  return ws;
+}
+
+/** The same checks as deterministic rules: the file must still be there, with the content that was queued. */
+async function copyDropped(file: string, sha256: string | null, ws: Workspace): Promise<void> {
+  const name = path.basename(file);
+  const dest = path.join(ws.input, name);
+  try {
+    await fs.promises.copyFile(file, dest);
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') throw new SkipJob('the file was removed before its job ran');
+    if (errorCode(err) === 'EISDIR') throw new SkipJob('it is a folder, not a file');
+    throw err;
+  }
+  if (sha256 && (await sha256File(dest)) !== sha256) {
+    throw new SkipJob('the file changed before its job ran; its new content gets a job of its own');
+  }
+  // Read-only for the sandbox too (the folder stays writable so the job's folder can be removed).
+  fs.chmodSync(dest, 0o444);
+  ws.inputFiles = [name];
+}
+
+/** Where a path the model names is, for reading: input/, this job's output/, or the outputs folder behind it. */
+export function locate(ws: Workspace, t: Target): string | undefined {
+  if (t.area === 'root') return ws.root;
+  const base = t.area === 'input' ? ws.input : ws.output;
+  checkLinks(base, t.rel, t.shown, 'read');
+  const own = path.join(base, t.rel);
+  if (fs.existsSync(own)) return own;
+  if (t.area === 'input' || path.basename(t.rel).startsWith(TEMP_PREFIX)) return undefined;
+  checkLinks(ws.outputs, t.rel, t.shown, 'read');
+  const behind = path.join(ws.outputs, t.rel);
+  return fs.existsSync(behind) ? behind : undefined;
+}
+
+/** The staging path to write `t` to; remembers whether it replaces a file of the outputs folder. */
+export function writeTarget(ws: Workspace, t: Target): string {
+  checkLinks(ws.output, t.rel, t.shown, 'write');
+  const dest = path.join(ws.output, t.rel);
+  // Publishing will follow links of the outputs folder: one that leads out of it is refused
+  // here, as it would be in output/ (links that stay inside are the person's own business).
+  checkLinks(ws.outputs, t.rel, t.shown, 'read');
+  if (!fs.existsSync(dest) && !ws.copies.has(t.rel) && inOutputs(ws, t.rel)) ws.replaces.add(t.rel);
+  return dest;
+}
+
+/** Whether `rel` of output/ is in the outputs folder (it shows through until this job writes it). */
+export function inOutputs(ws: Workspace, rel: string): boolean {
+  return fs.existsSync(path.join(ws.outputs, rel));
+}
