@@ -30,7 +30,7 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
   const ws = await openWorkspace(ctx);
   const model = agentModel(ctx.rule, ctx.config);
   const { price, source } = priceFor(model, ctx.config.prices);
-  const choice = await chooseForJobs(ctx.config.sandbox);
+  const choice = await chooseForJobs(ctx.config.sandbox, ctx.paths.dataDir);
   const limits = limitsForRule(ctx.rule.sandbox);
   const startedAt = Date.now();
   const toolCtx: ToolContext = {

@@ -15,21 +15,26 @@ export interface SandboxChoice {
 }
 
 const KEEP_MS = 5 * 60_000;
-const chosen = new Map<SandboxSetting, { at: number; choice: Promise<SandboxChoice> }>();
+const chosen = new Map<string, { at: number; choice: Promise<SandboxChoice> }>();
 
-export function chooseForJobs(setting: SandboxSetting, now = Date.now()): Promise<SandboxChoice> {
-  const kept = chosen.get(setting);
+/**
+ * `owner` is the daemon's data folder: its containers carry it, so that at start-up a daemon
+ * removes only the leftovers of its own home, never another's running on the same engine.
+ */
+export function chooseForJobs(setting: SandboxSetting, owner: string, now = Date.now()): Promise<SandboxChoice> {
+  const key = `${setting}\n${owner}`;
+  const kept = chosen.get(key);
   if (kept && now - kept.at < KEEP_MS) return kept.choice;
   const choice = (async (): Promise<SandboxChoice> => {
     try {
       const { chooseSandbox } = await import('../sandbox/sandbox.js');
-      const { backend, reason } = await chooseSandbox(setting);
+      const { backend, reason } = await chooseSandbox(setting, { owner });
       return { kind: backend.kind, reason, backend };
     } catch (err) {
       return { kind: 'none', reason: errorMessage(err) };
     }
   })();
-  chosen.set(setting, { at: now, choice });
+  chosen.set(key, { at: now, choice });
   return choice;
 }
 
