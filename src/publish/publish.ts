@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode } from '../errors.js';
 import type { ConflictPolicy } from '../rules/rule.js';
+import { walkFolder } from '../watch/scan.js';
 import { nextFreeName } from './conflict.js';
 
 export interface StagedOutput {
@@ -111,22 +112,11 @@ function moveOrCopy(source: string, dest: string): void {
 /** Temporary files a crash left in outputs folders; removed at start. */
 export function removeLeftoverTemps(folder: string): number {
   let removed = 0;
-  const walk = (dir: string): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
+  walkFolder(folder, { recursive: true }, (full, e) => {
+    if (e.isFile() && e.name.startsWith(TEMP_PREFIX) && e.name.endsWith('.tmp')) {
+      fs.rmSync(full, { force: true });
+      removed++;
     }
-    for (const e of entries) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.name.startsWith(TEMP_PREFIX) && e.name.endsWith('.tmp')) {
-        fs.rmSync(full, { force: true });
-        removed++;
-      }
-    }
-  };
-  walk(folder);
+  });
   return removed;
 }

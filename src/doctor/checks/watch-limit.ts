@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { isIgnoredName } from '../../rules/match.js';
 import { watchesContinuously } from '../../rules/rule.js';
+import { walkFolder } from '../../watch/scan.js';
 import { fail, pass, warn, type Check, type DoctorContext } from '../check.js';
 
 const FIX = 'raise it: echo fs.inotify.max_user_watches=524288 | sudo tee /etc/sysctl.d/60-dropwork.conf && sudo sysctl --system; or set `poll: true` on the biggest inboxes';
@@ -38,21 +38,10 @@ function countWatched(ctx: DoctorContext, stopAt: number): { count: number; inbo
     for (const w of rule.watch) folders.set(w, (folders.get(w) ?? false) || rule.recursive);
   }
   let count = 0;
-  const walk = (dir: string, recursive: boolean): void => {
+  const skip = (_full: string, e: fs.Dirent): boolean => isIgnoredName(e.name);
+  for (const [folder, recursive] of folders) {
     count++;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (count >= stopAt) return;
-      if (isIgnoredName(e.name)) continue;
-      if (e.isDirectory() && recursive) walk(path.join(dir, e.name), true);
-      else count++;
-    }
-  };
-  for (const [folder, recursive] of folders) walk(folder, recursive);
+    walkFolder(folder, { recursive, skip, done: () => count >= stopAt }, () => { count++; });
+  }
   return { count, inboxes: folders.size };
 }

@@ -5,6 +5,7 @@ import { toView } from '../../queue/status.js';
 import { isIgnoredName, isInside } from '../../rules/match.js';
 import type { Rule } from '../../rules/rule.js';
 import { needsApproval } from '../../run/approval.js';
+import { walkFolder } from '../../watch/scan.js';
 import type { WebDeps } from '../deps.js';
 import { HttpError, optionalString } from '../http.js';
 
@@ -65,23 +66,14 @@ const MAX_FILES = 200;
 /** The files in a rule's inboxes, newest first: what the dry run may be tried on. */
 export function inboxFiles(rule: Rule): { path: string; name: string; relative: string; size: number; modified: string }[] {
   const found: { path: string; name: string; relative: string; size: number; modified: string; ms: number }[] = [];
-  const walk = (inbox: string, dir: string, depth: number): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (isIgnoredName(e.name) || found.length >= MAX_FILES * 5) continue;
-      const full = path.join(dir, e.name);
-      if (e.isDirectory() && rule.recursive && depth < 4) walk(inbox, full, depth + 1);
-      if (!e.isFile()) continue;
+  const skip = (_full: string, e: fs.Dirent): boolean => isIgnoredName(e.name);
+  for (const inbox of rule.watch) {
+    walkFolder(inbox, { recursive: rule.recursive, maxDepth: 4, skip, done: () => found.length >= MAX_FILES * 5 }, (full, e) => {
+      if (!e.isFile()) return;
       const st = fs.statSync(full, { throwIfNoEntry: false });
       if (st) found.push({ path: full, name: e.name, relative: path.relative(inbox, full), size: st.size, modified: st.mtime.toISOString(), ms: st.mtimeMs });
-    }
-  };
-  for (const inbox of rule.watch) walk(inbox, inbox, 0);
+    });
+  }
   return found.sort((a, b) => b.ms - a.ms).slice(0, MAX_FILES).map(({ ms: _ms, ...f }) => f);
 }
 
