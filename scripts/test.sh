@@ -5,8 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
 bash scripts/setup/system.sh
-[ -f scripts/setup/docker.sh ] && bash scripts/setup/docker.sh
-[ -f sandbox/build-offline.sh ] && bash sandbox/build-offline.sh
+bash scripts/setup/docker.sh
+bash sandbox/build-offline.sh
 npm run --silent build
 npx tsc -p tsconfig.json --noEmit
-npx vitest run "$@"
+mkdir -p .test-artifacts
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.test-artifacts/vitest.json "$@" || status=$?
+# One plain closing line, "N passed, N failed, N skipped", for whoever reads the log.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".test-artifacts/vitest.json", "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit $status
