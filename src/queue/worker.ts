@@ -35,6 +35,7 @@ export class Worker {
   readonly id = `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
   private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
   private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Immediate | undefined;
   private cancelWatch: NodeJS.Timeout | undefined;
   private accepting = false;
 
@@ -50,9 +51,13 @@ export class Worker {
 
   /** Look for work now (after an enqueue) instead of at the next poll. */
   wake(): void {
-    if (!this.accepting) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fill(), 0);
+    if (!this.accepting || this.soon) return;
+    // setImmediate, not setTimeout(0): a timer waits at least 1 ms, which held no-op jobs to
+    // ~600/s (scripts/bench/pipeline.mjs).
+    this.soon = setImmediate(() => {
+      this.soon = undefined;
+      this.fill();
+    });
   }
 
   get busy(): number {
@@ -60,6 +65,7 @@ export class Worker {
   }
 
   private fill(): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.accepting) return;
     const { store } = this.deps;
@@ -71,7 +77,10 @@ export class Worker {
     }
     const next = store.nextRunAt();
     const poll = this.deps.pollMs ?? 500;
-    const delay = next === undefined ? poll : Math.max(0, Math.min(poll, next - Date.now()));
+    // A job that is due but could not be claimed waits for a free slot or an unpause, and both
+    // wake the worker: re-polling at 0 ms for it spun at ~11% CPU behind one long job.
+    const now = Date.now();
+    const delay = next === undefined || next <= now ? poll : Math.min(poll, next - now);
     this.timer = setTimeout(() => this.fill(), delay);
   }
 
@@ -190,6 +199,7 @@ export class Worker {
   async stop(graceMs: number): Promise<void> {
     this.accepting = false;
     if (this.timer) clearTimeout(this.timer);
+    if (this.soon) clearImmediate(this.soon);
     if (this.cancelWatch) clearInterval(this.cancelWatch);
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     let graceTimer: NodeJS.Timeout | undefined;

@@ -69,6 +69,7 @@ export class Inboxes {
         settleMs: config.settle_ms,
         exclude: outputs,
         onFile: (f) => this.intake.offer(f),
+        onQuiet: () => this.sweep(folder),
         onMode: (mode: WatchMode, reason: string) => {
           entry.reason = reason;
           this.events.emit('inbox:mode', folder, mode, reason);
@@ -90,15 +91,20 @@ export class Inboxes {
    * already known has had its jobs made, so only new or changed files cost more than a stat.
    */
   rescan(): void {
-    for (const [folder, w] of this.watched) {
-      const spec = JSON.parse(w.spec) as [boolean, boolean, string[]];
-      for (const file of listInbox(folder, spec[0], spec[2])) {
-        try {
-          const st = fs.lstatSync(file);
-          if (!this.store.cachedHash(file, st.size, st.mtimeMs)) w.watcher.touch(file);
-        } catch {
-          /* gone since the listing */
-        }
+    for (const folder of this.watched.keys()) this.sweep(folder);
+  }
+
+  /** One inbox's part of the rescan; also run by its watcher once a burst of files is over. */
+  private sweep(folder: string): void {
+    const w = this.watched.get(folder);
+    if (!w) return;
+    const spec = JSON.parse(w.spec) as [boolean, boolean, string[]];
+    for (const file of listInbox(folder, spec[0], spec[2])) {
+      try {
+        const st = fs.lstatSync(file);
+        if (!this.store.cachedHash(file, st.size, st.mtimeMs)) w.watcher.touch(file);
+      } catch {
+        /* gone since the listing */
       }
     }
   }

@@ -5,7 +5,7 @@ import type { JobRow } from '../queue/status.js';
 import type { NewJob, Store } from '../queue/store.js';
 import { matchFile } from '../rules/match.js';
 import type { Rule } from '../rules/rule.js';
-import { sha256File, sha256Text } from './fingerprint.js';
+import { sha256File, sha256SmallFile, sha256Text, SMALL_FILE_BYTES } from './fingerprint.js';
 import type { ArrivedFile } from './watcher.js';
 
 /**
@@ -115,7 +115,8 @@ export class Intake {
       const sha256 = sha256Text(`link:${file.path}->${file.linkTarget}`);
       return watching.map((r) => ({ rule: r.name, file: file.path, sha256, trigger: 'watch', dedupe: true, status: 'skipped', reason: `it is a link to ${file.linkTarget}; dropwork does not follow links`, payload: facts }));
     }
-    const sha256 = this.store.cachedHash(file.path, file.size, file.mtimeMs) ?? (await sha256File(file.path));
+    const sha256 = this.store.cachedHash(file.path, file.size, file.mtimeMs)
+      ?? (file.size <= SMALL_FILE_BYTES ? sha256SmallFile(file.path) : await sha256File(file.path));
     return watching.map((rule): NewJob => {
       const m = matchFile(rule, file.path);
       if (!m.match) return { rule: rule.name, file: file.path, sha256, trigger: 'watch', dedupe: true, status: 'skipped', reason: `not for this rule: ${m.why}`, payload: facts };

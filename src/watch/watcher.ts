@@ -24,9 +24,14 @@ export interface InboxWatcherOptions {
   /** Outputs folders: never inputs, even when they sit inside an inbox. */
   exclude: string[];
   onFile: (file: ArrivedFile) => void;
+  /** Called once new files have stopped arriving for a moment: sweep the folder (see sweepSoon). */
+  onQuiet?: () => void;
   onMode: (mode: WatchMode, reason: string) => void;
   onError: (err: unknown) => void;
 }
+
+/** How long after the last new file the folder is swept for files that got no event. */
+const QUIET_SWEEP_MS = 2000;
 
 /** Errors that mean the OS ran out of watches or file handles: polling still works. */
 const OUT_OF_WATCHES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
@@ -38,6 +43,7 @@ const OUT_OF_WATCHES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
 export class InboxWatcher {
   private watcher: FSWatcher | undefined;
   private readonly pending = new Map<string, { timer: NodeJS.Timeout; size: number; mtimeMs: number }>();
+  private quiet: NodeJS.Timeout | undefined;
   mode: WatchMode;
   private closed = false;
 
@@ -48,6 +54,9 @@ export class InboxWatcher {
   async start(): Promise<void> {
     fs.mkdirSync(this.opts.folder, { recursive: true });
     await this.open();
+    // chokidar lists the folder before it starts watching it: a file created in between gets
+    // no event, so the folder is swept once just after.
+    this.sweepSoon();
     this.opts.onMode(this.mode, this.mode === 'polling' ? 'poll: true is set' : 'file system events');
   }
 
@@ -64,7 +73,10 @@ export class InboxWatcher {
       binaryInterval: this.opts.pollIntervalMs,
       ignored: (p: string) => p !== folder && (isIgnoredName(path.basename(p)) || exclude.some((o) => p === o || isInside(p, o))),
     });
-    w.on('add', (p) => this.touch(p));
+    w.on('add', (p) => {
+      this.touch(p);
+      this.sweepSoon();
+    });
     w.on('change', (p) => this.touch(p));
     w.on('unlink', (p) => this.forget(p));
     w.on('error', (err) => this.failed(err));
@@ -85,6 +97,18 @@ export class InboxWatcher {
       return;
     }
     this.opts.onError(err);
+  }
+
+  /**
+   * chokidar re-reads a folder on each event, but the re-read due after a read that outlasts its
+   * 1 s throttle is dropped (chokidar 5.0.0, handler.js _handleRead): in a burst of thousands of
+   * files into a busy daemon, the files added during that read never get an event. A sweep once
+   * the adds stop finds them within seconds instead of at the next rescan.
+   */
+  private sweepSoon(): void {
+    if (!this.opts.onQuiet || this.closed) return;
+    if (this.quiet) this.quiet.refresh();
+    else this.quiet = setTimeout(() => this.opts.onQuiet?.(), QUIET_SWEEP_MS);
   }
 
   /** Called for every add/change, and by rescans: (re)starts the file's settle window. */
@@ -130,6 +154,7 @@ export class InboxWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.quiet);
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
     await this.watcher?.close();
