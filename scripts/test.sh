@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
 bash scripts/setup/system.sh
 bash scripts/setup/docker.sh
+bash scripts/setup/bubblewrap.sh
 bash sandbox/build-offline.sh
 npm run --silent build
 npx tsc -p tsconfig.json --noEmit
