@@ -13,6 +13,7 @@ import { SANDBOX_ENV, sandboxUser } from './image.js';
 import { defaultLimits, formatBytes } from './limits.js';
 import { handOver } from './output.js';
 import { NO_FORK_WORDS, NO_MEMORY_WORDS, supervise, type Started } from './supervise.js';
+import { CommandQueue } from './queue.js';
 import type { CommandResult, RunOptions, Sandbox, SandboxBackend, SandboxOptions } from './sandbox.js';
 
 /** Absolute paths of the tools a command goes through (spawned with an empty environment). */
@@ -71,7 +72,7 @@ export class BubblewrapBackend implements SandboxBackend {
 
 class BubblewrapSandbox implements Sandbox {
   readonly kind = 'bubblewrap';
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new CommandQueue();
   private running: number | undefined;
   private closed = false;
   private readonly openedAt = performance.now();
@@ -79,9 +80,7 @@ class BubblewrapSandbox implements Sandbox {
   constructor(private readonly features: BwrapFeatures, private readonly stage: string, private readonly opts: SandboxOptions) {}
 
   run(command: string, runOpts?: RunOptions): Promise<CommandResult> {
-    const next = this.queue.then(() => this.runNow(command, runOpts));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.queue.add(() => this.runNow(command, runOpts));
   }
 
   private async runNow(command: string, runOpts?: RunOptions): Promise<CommandResult> {

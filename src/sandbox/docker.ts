@@ -12,6 +12,7 @@ import { formatBytes } from './limits.js';
 import { handOver } from './output.js';
 import { Runner } from './runner.js';
 import { NO_FORK_WORDS, NO_MEMORY_WORDS, supervise } from './supervise.js';
+import { CommandQueue } from './queue.js';
 import type { CommandResult, RunOptions, Sandbox, SandboxBackend, SandboxOptions } from './sandbox.js';
 
 export class DockerBackend implements SandboxBackend {
@@ -35,7 +36,7 @@ class DockerSandbox implements Sandbox {
   readonly kind = 'docker';
   private container: Job | undefined;
   private creating: Promise<Job> | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new CommandQueue();
   private closed = false;
   private readonly removals = new Set<Promise<void>>();
   /** cgroup counters last seen, so a new OOM kill can be told from an old one. */
@@ -46,9 +47,7 @@ class DockerSandbox implements Sandbox {
   constructor(private readonly docker: Docker, readonly imageId: string, private readonly owner: string, private readonly opts: SandboxOptions) {}
 
   run(command: string, runOpts?: RunOptions): Promise<CommandResult> {
-    const next = this.queue.then(() => this.runNow(command, runOpts));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.queue.add(() => this.runNow(command, runOpts));
   }
 
   private async runNow(command: string, runOpts?: RunOptions): Promise<CommandResult> {
