@@ -40,6 +40,11 @@ export class AgentPlugin implements DaemonPlugin {
     this.watchTimer = setInterval(() => this.watch(), agentSettings.watchMs);
     this.watchTimer.unref();
     this.watch();
+    const needing = this.agentRules();
+    if (this.key === 'missing' && needing.length) {
+      // Said once at start, where a newcomer looks: the quick start runs without a key.
+      daemon.log.warn(`no API key yet: jobs of ${needing.join(', ')} will wait until one is set; add ANTHROPIC_API_KEY=... to ${creds} (chmod 600), no restart needed`);
+    }
   }
 
   stop(): void {
