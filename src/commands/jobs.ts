@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { jobDir } from '../run/execute.js';
+import { cancelJob, retryJob } from '../run/control.js';
 import { isJobStatus, toView, type JobView } from '../queue/status.js';
 import type { LogEntry } from '../queue/store.js';
 import { CliError, parseId, printJson, table, withStore } from './shared.js';
@@ -83,9 +82,8 @@ export function jobsRetry(rawId: string): void {
   withStore((store) => {
     const row = store.get(id);
     if (!row) throw new CliError(`no job ${id}`);
-    const moved = store.move(id, 'queued', { run_at: Date.now(), reason: null }, { from: ['failed', 'skipped', 'cancelled', 'waiting'] });
-    if (!moved) throw new CliError(`job ${id} is ${row.status}; only failed, skipped, cancelled or waiting jobs can be retried`);
-    store.log(id, 'retry', 'queued again by hand');
+    const r = retryJob(store, row, 'by hand');
+    if (!r.ok) throw new CliError(r.why);
     process.stdout.write(`job ${id} queued again\n`);
   });
 }
@@ -95,11 +93,8 @@ export function jobsCancel(rawId: string): void {
   withStore((store, p) => {
     const row = store.get(id);
     if (!row) throw new CliError(`no job ${id}`);
-    const moved = store.move(id, 'cancelled', { reason: 'cancelled by hand' }, { from: ['queued', 'running', 'waiting'] });
-    if (!moved) throw new CliError(`job ${id} is already ${row.status}`);
-    // A held job keeps its staged outputs in its folder until approved; cancelled, they go.
-    if (row.status === 'waiting') fs.rmSync(jobDir(p.jobsDir, id), { recursive: true, force: true });
-    store.log(id, 'cancelled', 'cancelled by hand');
-    process.stdout.write(`job ${id} cancelled${row.status === 'running' ? '; it stops within a second and publishes nothing' : ''}\n`);
+    const r = cancelJob(store, p.jobsDir, row, 'by hand');
+    if (!r.ok) throw new CliError(r.why);
+    process.stdout.write(`job ${id} cancelled${r.was === 'running' ? '; it stops within a second and publishes nothing' : ''}\n`);
   });
 }

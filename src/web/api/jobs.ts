@@ -3,7 +3,7 @@ import path from 'node:path';
 import { approveJob, DecisionError, denyJob, pendingChanges } from '../../approve/decide.js';
 import { isJobStatus, toView, type JobRow, type JobView } from '../../queue/status.js';
 import { AWAITING_APPROVAL, heldPayload } from '../../run/approval.js';
-import { jobDir } from '../../run/execute.js';
+import { cancelJob, retryJob } from '../../run/control.js';
 import type { WebDeps } from '../deps.js';
 import { HttpError, optionalString } from '../http.js';
 
@@ -117,23 +117,17 @@ export function deny(deps: WebDeps, raw: string | undefined, body: Record<string
 
 /** As `dropwork jobs retry`: failed, skipped, cancelled and waiting jobs go back to the queue. */
 export function retry(deps: WebDeps, raw: string | undefined): unknown {
-  const row = jobRow(deps, raw);
-  const moved = deps.store.move(row.id, 'queued', { run_at: Date.now(), reason: null }, { from: ['failed', 'skipped', 'cancelled', 'waiting'] });
-  if (!moved) throw new HttpError(409, `job ${row.id} is ${row.status}; only failed, skipped, cancelled or waiting jobs can be retried`);
-  deps.store.log(row.id, 'retry', 'queued again from the dashboard');
-  deps.events?.emit('job:queued', moved);
+  const r = retryJob(deps.store, jobRow(deps, raw), BY);
+  if (!r.ok) throw new HttpError(409, r.why);
+  deps.events?.emit('job:queued', r.job);
   deps.wake?.();
-  return { job: summary(moved) };
+  return { job: summary(r.job) };
 }
 
 /** As `dropwork jobs cancel`; a held job's staged outputs are discarded with it. */
 export function cancel(deps: WebDeps, raw: string | undefined): unknown {
-  const row = jobRow(deps, raw);
-  const moved = deps.store.move(row.id, 'cancelled', { reason: 'cancelled from the dashboard' }, { from: ['queued', 'running', 'waiting'] });
-  if (!moved) throw new HttpError(409, `job ${row.id} is already ${row.status}`);
-  deps.store.log(row.id, 'cancelled', 'cancelled from the dashboard');
-  // A running job's worker notices within half a second and removes its own folder.
-  if (row.status === 'waiting') fs.rmSync(jobDir(deps.paths.jobsDir, row.id), { recursive: true, force: true });
-  deps.events?.emit('job:cancelled', moved);
-  return { job: summary(moved) };
+  const r = cancelJob(deps.store, deps.paths.jobsDir, jobRow(deps, raw), BY);
+  if (!r.ok) throw new HttpError(409, r.why);
+  deps.events?.emit('job:cancelled', r.job);
+  return { job: summary(r.job) };
 }
