@@ -11,24 +11,14 @@ import { formatUsd } from './pricing.js';
 
 export const BUDGET_REACHED = 'daily budget reached';
 
-export function localMidnight(now = new Date()): number {
-  const d = new Date(now);
-  d.setHours(0, 0, 0, 0);
-  return d.getTime();
-}
-
 export function nextMidnight(now = new Date()): number {
   const d = new Date(now);
   d.setHours(24, 0, 0, 0);
   return d.getTime();
 }
 
-export function spentToday(store: Store, now = new Date()): number {
-  return store.spendSince(localMidnight(now));
-}
-
 export function checkDailyBudget(store: Store, config: Config, now = new Date()): void {
-  const spent = spentToday(store, now);
+  const spent = store.spentToday(now);
   if (spent >= config.daily_budget_usd) {
     throw new WaitJob(`${BUDGET_REACHED}: ${formatUsd(spent)} spent today of daily_budget_usd ${formatUsd(config.daily_budget_usd)}; waiting for tomorrow or a higher budget`, nextMidnight(now));
   }

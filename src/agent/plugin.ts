@@ -10,7 +10,7 @@ import { loadConfig } from '../config.js';
 import type { Daemon } from '../daemon.js';
 import { errorMessage } from '../errors.js';
 import type { DaemonPlugin } from '../plugins.js';
-import { BUDGET_REACHED, spentToday } from './budget.js';
+import { BUDGET_REACHED } from './budget.js';
 import { clearRejectionIfChanged, credentialsFile, findCredentials, isRejected, KEY_REJECTED, NO_KEY } from './credentials.js';
 import { apiHealth } from './health.js';
 import { formatUsd } from './pricing.js';
@@ -61,7 +61,7 @@ export class AgentPlugin implements DaemonPlugin {
 
   status(): Record<string, unknown> {
     const d = this.daemon;
-    const spent = d ? formatUsd(spentToday(d.store)) : '?';
+    const spent = d ? formatUsd(d.store.spentToday()) : '?';
     return {
       api: apiHealth.describe(),
       key: this.key,
@@ -153,7 +153,7 @@ export class AgentPlugin implements DaemonPlugin {
         this.fileBudget = budget;
         d.config = { ...d.config, daily_budget_usd: budget };
       }
-      if (spentToday(d.store) < d.config.daily_budget_usd) resumed += d.store.resumeWaiting(BUDGET_REACHED);
+      if (d.store.spentToday() < d.config.daily_budget_usd) resumed += d.store.resumeWaiting(BUDGET_REACHED);
       if (resumed > 0) {
         d.log.info('waiting agent jobs can run now', { jobs: resumed });
         d.worker.wake();

@@ -5,9 +5,7 @@ export function status(opts: { json?: boolean }): void {
   withStore((store, p) => {
     const state = daemonState(store, p);
     const counts = store.counts();
-    const since = new Date();
-    since.setHours(0, 0, 0, 0);
-    const spentToday = store.spendSince(since.getTime());
+    const spentToday = store.spentToday();
     const report = {
       running: state !== undefined,
       pid: state?.pid ?? null,

@@ -226,9 +226,16 @@ export class Store {
     this.stmt.stateSet.run(key, JSON.stringify(value));
   }
 
-  /** Agent spending of jobs started since `since` (local midnight, for the daily budget). */
+  /** Agent spending of jobs started since `since` (ms since epoch). */
   spendSince(since: number): number {
     return (this.stmt.spend.get(since) as { usd: number }).usd;
+  }
+
+  /** Today's agent spending, the day starting at local midnight as the daily budget counts it. */
+  spentToday(now = new Date()): number {
+    const midnight = new Date(now);
+    midnight.setHours(0, 0, 0, 0);
+    return this.spendSince(midnight.getTime());
   }
 }
 

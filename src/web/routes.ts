@@ -28,8 +28,6 @@ export function routes(router: Router, deps: WebDeps, live: LiveUpdates): void {
 }
 
 function status(deps: WebDeps): unknown {
-  const today = new Date();
-  today.setHours(0, 0, 0, 0);
   const set = deps.ruleSet();
   return {
     daemon: { running: runningPid(deps.paths.pidFile) !== undefined, pid: runningPid(deps.paths.pidFile) ?? null },
@@ -37,7 +35,7 @@ function status(deps: WebDeps): unknown {
     rules: set.rules.size,
     rule_problems: set.errors.length,
     queue: deps.store.counts(),
-    spent_today_usd: deps.store.spendSince(today.getTime()),
+    spent_today_usd: deps.store.spentToday(),
     daily_budget_usd: deps.config().daily_budget_usd,
     live: deps.events !== undefined,
   };

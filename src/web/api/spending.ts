@@ -49,12 +49,10 @@ export function spending(deps: WebDeps, url: URL): unknown {
     total.output_tokens += r.output_tokens;
     byRule.set(r.rule, total);
   }
-  const today = new Date();
-  today.setHours(0, 0, 0, 0);
   const rules = [...byRule.values()].sort((a, b) => b.usd - a.usd || a.rule.localeCompare(b.rule));
   return {
     budget_usd: deps.config().daily_budget_usd,
-    today_usd: deps.store.spendSince(today.getTime()),
+    today_usd: deps.store.spentToday(),
     total_usd: rules.reduce((s, r) => s + r.usd, 0),
     days: [...byDay.values()],
     rules,
