@@ -4,7 +4,7 @@ import path from 'node:path';
 import { errorCode } from '../errors.js';
 import type { ConflictPolicy } from '../rules/rule.js';
 import { walkFolder } from '../watch/scan.js';
-import { nextFreeName } from './conflict.js';
+import { nextFreeName, numberedName } from './conflict.js';
 
 export interface StagedOutput {
   /** The finished file in the job's staging folder. */
@@ -54,7 +54,7 @@ function place(temp: string, dest: string, policy: ConflictPolicy): string {
   }
   // link() fails with EEXIST instead of replacing, so two jobs can never clobber one name.
   let target = dest;
-  for (;;) {
+  for (let n = 1; ; n++) {
     try {
       fs.linkSync(temp, target);
       return target;
@@ -64,7 +64,7 @@ function place(temp: string, dest: string, policy: ConflictPolicy): string {
         // The very same content already there: an attempt cut short by a crash after it
         // published; a second copy under "name (1)" would be a duplicate, not an output.
         if (policy === 'skip' || sameContent(temp, target)) return target;
-        target = nextName(dest, target);
+        target = numberedName(dest, n);
         continue;
       }
       if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV') {
@@ -76,14 +76,6 @@ function place(temp: string, dest: string, policy: ConflictPolicy): string {
       throw err;
     }
   }
-}
-
-/** The next candidate after `current`: "name (1).ext", "name (2).ext", … */
-function nextName(dest: string, current: string): string {
-  const ext = path.extname(dest);
-  const stem = path.join(path.dirname(dest), path.basename(dest, ext));
-  const m = current === dest ? undefined : /\((\d+)\)$/.exec(path.basename(current, ext));
-  return `${stem} (${m ? Number(m[1]) + 1 : 1})${ext}`;
 }
 
 function sameContent(a: string, b: string): boolean {
