@@ -60,8 +60,8 @@ export class Inboxes {
         continue;
       }
       if (have) await have.watcher.close();
-      const entry: Watched = { spec, rulesKey, reason: '', watcher: undefined as unknown as InboxWatcher };
-      entry.watcher = new InboxWatcher({
+      const meta = { spec, rulesKey, reason: '' };
+      const watcher = new InboxWatcher({
         folder,
         recursive: want.recursive,
         poll: want.poll,
@@ -71,15 +71,16 @@ export class Inboxes {
         onFile: (f) => this.intake.offer(f),
         onQuiet: () => this.sweep(folder),
         onMode: (mode: WatchMode, reason: string) => {
-          entry.reason = reason;
+          meta.reason = reason;
           this.events.emit('inbox:mode', folder, mode, reason);
           if (mode === 'polling') this.log.warn('watching an inbox by polling', { inbox: folder, reason });
         },
         onError: (err) => this.log.warn('inbox watcher error', { inbox: folder, error: String(err) }),
       });
-      this.watched.set(folder, entry);
+      // One object: onMode records its reason where list() reads it.
+      this.watched.set(folder, Object.assign(meta, { watcher }));
       try {
-        await entry.watcher.start();
+        await watcher.start();
       } catch (err) {
         this.log.error('cannot watch inbox', { inbox: folder, error: String(err) });
       }

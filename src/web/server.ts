@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { credentialOf, crossSiteRefusal, hostAllowed, sessionCookie } from './auth.js';
 import type { WebDeps } from './deps.js';
-import { BASE_HEADERS, HttpError, PAGE_CSP, readJson, sendError, sendJson } from './http.js';
+import { BASE_HEADERS, HttpError, PAGE_CSP, readJson, sendError } from './http.js';
 import { LiveUpdates } from './live.js';
 import { Router } from './router.js';
 import { routes } from './routes.js';

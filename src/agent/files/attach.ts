@@ -37,7 +37,7 @@ export async function showFile(file: string, facts: FileFacts, shown: string, pd
         const data = fs.readFileSync(file).toString('base64');
         return { blocks: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } }], how: 'attached as a document' };
       }
-      return pdfPages(file, facts, shown, paging, purpose);
+      return pdfPages(file, shown, paging, purpose);
     }
     case 'image':
     case 'heic':
@@ -54,7 +54,7 @@ export async function showFile(file: string, facts: FileFacts, shown: string, pd
   }
 }
 
-async function pdfPages(file: string, facts: FileFacts, shown: string, paging: Paging, purpose: 'prompt' | 'read'): Promise<Shown> {
+async function pdfPages(file: string, shown: string, paging: Paging, purpose: 'prompt' | 'read'): Promise<Shown> {
   const first = paging.offset ?? 1;
   const wanted = paging.limit ?? 20;
   const got = await pdfText(fs.readFileSync(file), first, first + wanted - 1);
