@@ -68,9 +68,9 @@ export class InboxWatcher {
       followSymlinks: false,
       alwaysStat: true,
       depth: this.opts.recursive ? undefined : 0,
-      usePolling: this.mode === 'polling',
-      interval: this.opts.pollIntervalMs,
-      binaryInterval: this.opts.pollIntervalMs,
+      backend: this.mode === 'polling' ? 'polling' : 'native',
+      pollingInterval: this.opts.pollIntervalMs,
+      pollingBinaryInterval: this.opts.pollIntervalMs,
       ignored: (p: string) => p !== folder && (isIgnoredName(path.basename(p)) || exclude.some((o) => p === o || isInside(p, o))),
     });
     w.on('add', (p) => {

@@ -1,6 +1,6 @@
 /**
- * PDF facts and text, with unpdf (a maintained, dependency-free build of Mozilla's PDF.js that
- * runs on Node 20). Text is what a provider without PDF support gets instead of the document,
+ * PDF facts and text, with unpdf (a maintained, dependency-free build of Mozilla's PDF.js 5).
+ * Text is what a provider without PDF support gets instead of the document,
  * what the condition model reads, and how a PDF too big to attach is paged through.
  */
 
@@ -10,7 +10,10 @@ async function open(data: Buffer): Promise<Proxy> {
   const { getDocumentProxy } = await import('unpdf');
   // A copy: PDF.js may take over (detach) the buffer it is given.
   // verbosity 0: errors only; PDF.js otherwise prints font warnings on stdout.
-  return getDocumentProxy(new Uint8Array(data), { verbosity: 0 });
+  // Untrusted PDFs: PDF.js 5 no longer compiles anything with eval or new Function (its
+  // isEvalSupported option is gone: PostScript functions go to WebAssembly or an interpreter,
+  // tests/agent/pdf-eval.test.ts checks the bundle), and XFA forms and font loading stay off.
+  return getDocumentProxy(new Uint8Array(data), { verbosity: 0, enableXfa: false, disableFontFace: true, useSystemFonts: false });
 }
 
 /** Pages, or undefined for a PDF that cannot be opened (damaged, or encrypted with a password). */
@@ -20,7 +23,7 @@ export async function pdfPageCount(data: Buffer): Promise<number | undefined> {
     try {
       return pdf.numPages;
     } finally {
-      await pdf.destroy();
+      await pdf.loadingTask.destroy();
     }
   } catch {
     return undefined;
@@ -57,6 +60,6 @@ export async function pdfText(data: Buffer, first = 1, last = Number.POSITIVE_IN
     for (let n = from; n <= to; n++) parts.push(`--- page ${n} ---\n${(await pageText(pdf, n)).trim()}`);
     return { pages, text: parts.join('\n'), first: from, last: to };
   } finally {
-    await pdf.destroy();
+    await pdf.loadingTask.destroy();
   }
 }
