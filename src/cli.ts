@@ -9,11 +9,12 @@ import { start } from './commands/start.js';
 import { status } from './commands/status.js';
 import { extendCli } from './cli-extensions.js';
 import { loadPlugins } from './plugin-list.js';
+import { dropworkVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('dropwork')
     .description('Turn folders into a coworker: files dropped into inboxes are handled by your rules.')
-    .version('0.1.0')
+    .version(dropworkVersion(), '-v, --version', 'print the version')
     .showHelpAfterError()
     // `jobs --json` and `jobs show ID --json` both exist: an option belongs to the command it follows.
     .enablePositionalOptions();

@@ -1,5 +1,6 @@
 import type { Check } from '../check.js';
 import { apiKeyCheck } from './api-key.js';
+import { databaseCheck } from './database.js';
 import { diskCheck } from './disk.js';
 import { nodeCheck } from './node.js';
 import { notificationsCheck } from './notifications.js';
@@ -12,6 +13,7 @@ import { watchLimitCheck } from './watch-limit.js';
 /** Every check, in the order they are printed. */
 export const CHECKS: Check[] = [
   nodeCheck,
+  databaseCheck,
   rulesCheck,
   providerCheck,
   apiKeyCheck,
