@@ -16,7 +16,7 @@ export interface LoggerOptions {
   /** JSON lines go to logs/dropwork.log here; omit for terminal only. */
   dir?: string | undefined;
   level?: Level;
-  /** Readable lines on stderr (a terminal, or the service's log capture). */
+  /** Readable lines on stderr, for a terminal (off under a service manager, which keeps stderr itself). */
   console?: boolean;
   /** Rotate when the file passes this size. @default 10 MiB */
   maxBytes?: number;
@@ -64,10 +64,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     const time = new Date().toISOString();
     if (file) {
       const line = redact(JSON.stringify({ time, level: lvl, msg, ...fields })) + '\n';
-      if (size + line.length > maxBytes) rotate(file);
+      // Bytes, not characters: a file name in Japanese is three bytes a character on disk.
+      const bytes = Buffer.byteLength(line);
+      if (size + bytes > maxBytes) rotate(file);
       try {
         fs.appendFileSync(file, line);
-        size += Buffer.byteLength(line);
+        size += bytes;
       } catch {
         /* a full disk must not take the daemon down with it */
       }

@@ -17,6 +17,24 @@ describe('the log', () => {
     for (const f of files) expect(fs.statSync(path.join(dir, f)).size).toBeLessThanOrEqual(2000);
   });
 
+  it('rotates by bytes on disk, not characters, for lines that are not ASCII', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-log-'));
+    // Every line has the same length: three bytes a character in the name, a two-digit number.
+    const name = '領収書'.repeat(13);
+    const sample = JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'published', file: `${name}-00` }) + '\n';
+    const bytes = Buffer.byteLength(sample);
+    const chars = sample.length;
+    expect(bytes - chars).toBe(78);
+    // Room for ten lines plus a line counted in characters: counting characters would let an
+    // eleventh line in and the file would pass the limit.
+    const maxBytes = 10 * bytes + chars;
+    const log = createLogger({ dir, maxBytes, keep: 3 });
+    for (let i = 0; i < 30; i++) log.info('published', { file: `${name}-${String(i).padStart(2, '0')}` });
+    const files = fs.readdirSync(dir).sort();
+    expect(files).toEqual(['dropwork.log', 'dropwork.log.1', 'dropwork.log.2']);
+    for (const f of files) expect(fs.statSync(path.join(dir, f)).size, f).toBe(10 * bytes);
+  });
+
   it('never writes an API key', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-log-'));
     const key = 'sk-ant-api03-' + 'x'.repeat(40);

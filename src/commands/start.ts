@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Daemon } from '../daemon.js';
 import { loadPlugins } from '../plugin-list.js';
+import { underServiceManager } from '../service/supervised.js';
 import { initHome } from './init.js';
 import { paths } from './shared.js';
 
@@ -13,7 +14,8 @@ export async function start(): Promise<void> {
     process.stderr.write(lines.join('\n') + '\n\n');
   }
   await loadPlugins();
-  const daemon = new Daemon({ paths: p, console: true });
+  // Readable lines on a terminal; under a service manager stderr is kept already, so not twice.
+  const daemon = new Daemon({ paths: p, console: !underServiceManager() });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;

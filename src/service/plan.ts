@@ -51,7 +51,8 @@ export function serviceFile(platform: ServicePlatform, env: NodeJS.ProcessEnv = 
 }
 
 export function makePlan(platform: ServicePlatform, paths: Paths, env: NodeJS.ProcessEnv = process.env): ServicePlan {
-  const passed: Record<string, string> = {};
+  // The daemon's stderr goes to the journal or a launchd file: each line to its own log only.
+  const passed: Record<string, string> = { DROPWORK_SERVICE: '1' };
   for (const name of PASSED_ON) {
     const value = env[name];
     if (value) passed[name] = name === 'DROPWORK_HOME' ? paths.home : value;

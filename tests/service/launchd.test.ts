@@ -49,7 +49,7 @@ describe('dropwork service (launchd)', () => {
     expect(fs.statSync(path.join(m.home, 'credentials.env')).mode & 0o777).toBe(0o600);
   });
 
-  it('runs as launchd would run it, writing readable log lines to StandardErrorPath', async () => {
+  it('runs as launchd would run it, each log line once in its own log and not again in StandardErrorPath', async () => {
     m = makeMachine();
     writeCopyRule(m.home);
     await cli(['service', 'install', '--platform', 'launchd', '--no-start'], m.env);
@@ -60,9 +60,14 @@ describe('dropwork service (launchd)', () => {
     expect(await stopChild(child)).toBe(0);
     fs.closeSync(outFd);
     fs.closeSync(errFd);
-    expect(fs.readFileSync(agent.StandardErrorPath, 'utf8')).toMatch(/INFO {2}dropwork is running rules=1/);
+    // launchd keeps stderr in a file: the daemon's lines go to its own log once, not there too.
+    expect(agent.EnvironmentVariables.DROPWORK_SERVICE).toBe('1');
+    expect(fs.readFileSync(agent.StandardErrorPath, 'utf8')).not.toContain('dropwork is running');
+    expect(fs.readFileSync(path.join(m.home, 'logs', 'dropwork.log'), 'utf8').split('"msg":"dropwork is running"')).toHaveLength(2);
     const logs = await cli(['service', 'logs', '--platform', 'launchd', '-n', '5'], m.env);
-    expect(logs.stdout).toContain(`── ${agent.StandardErrorPath}`);
+    // An empty StandardErrorPath is left out; the daemon's log says it ran, once.
+    expect(logs.stdout).not.toContain(`── ${agent.StandardErrorPath}`);
+    expect(logs.stdout.match(/INFO {2}dropwork is running rules=1/g)).toHaveLength(1);
   });
 
   it('says clearly that launchctl is missing when asked to start here, and uninstall removes the plist', async () => {
