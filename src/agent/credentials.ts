@@ -5,8 +5,8 @@
  * changed later is picked up without a restart.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
+import { readEnvFile } from '../env-file.js';
 import type { Store } from '../queue/store.js';
 
 export interface Credentials {
@@ -22,27 +22,8 @@ export function credentialsFile(home: string): string {
   return path.join(home, 'credentials.env');
 }
 
-/** KEY=VALUE lines; `#` comments, blank lines, `export ` prefixes and quotes are allowed. */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim().replace(/^export\s+/, '');
-    if (!line || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.at(-1) === value[0]) value = value.slice(1, -1);
-    out[line.slice(0, eq).trim()] = value;
-  }
-  return out;
-}
-
 export function readCredentialsFile(home: string): Record<string, string> {
-  try {
-    return parseEnvFile(fs.readFileSync(credentialsFile(home), 'utf8'));
-  } catch {
-    return {};
-  }
+  return readEnvFile(credentialsFile(home));
 }
 
 /** The key to use now, or undefined when none is configured anywhere. */

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatEnvLine, readEnvFile } from '../env-file.js';
 
 /** What the service (and the agent) read from `<home>/credentials.env`. */
 export const CREDENTIAL_VARS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL'] as const;
@@ -14,25 +15,9 @@ const HEADER = `# dropwork's credentials: KEY=VALUE lines, read by dropwork for 
 # ANTHROPIC_BASE_URL=https://... (an Anthropic-compatible server)
 `;
 
-/** KEY=VALUE lines as systemd's EnvironmentFile and node's --env-file read them. */
+/** The variables in credentials.env (src/env-file.ts says how values are read). */
 export function readCredentials(file: string): Record<string, string> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return {};
-  }
-  const out: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    const m = line.match(/^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/);
-    if (!m || line.startsWith('#')) continue;
-    let value = (m[2] ?? '').trim();
-    if (/^"(.*)"$/.test(value)) value = value.slice(1, -1).replace(/\\(["\\])/g, '$1');
-    else if (/^'(.*)'$/.test(value)) value = value.slice(1, -1);
-    out[m[1] as string] = value;
-  }
-  return out;
+  return readEnvFile(file);
 }
 
 export interface CredentialsSetup {
@@ -62,12 +47,8 @@ export function setUpCredentials(home: string, env: NodeJS.ProcessEnv = process.
   const copied = CREDENTIAL_VARS.filter((name) => env[name] && have[name] === undefined);
   if (copied.length > 0) {
     const current = fs.readFileSync(file, 'utf8');
-    const lines = copied.map((name) => `${name}=${quote(env[name] as string)}`);
+    const lines = copied.map((name) => formatEnvLine(name, env[name] as string));
     fs.appendFileSync(file, (current.endsWith('\n') || current === '' ? '' : '\n') + lines.join('\n') + '\n');
   }
   return { file, created, copied, madePrivate };
-}
-
-function quote(value: string): string {
-  return /^[\w.:/+=@%-]*$/.test(value) ? value : `"${value.replace(/(["\\])/g, '\\$1')}"`;
 }

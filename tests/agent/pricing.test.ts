@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearRejectionIfChanged, findCredentials, isRejected, markRejected, parseEnvFile } from '../../src/agent/credentials.js';
+import { clearRejectionIfChanged, findCredentials, isRejected, markRejected } from '../../src/agent/credentials.js';
+import { parseEnv as parseEnvFile } from '../../src/env-file.js';
 import { affordableOutput, priceFor, usageOf } from '../../src/agent/pricing.js';
 import { Store } from '../../src/queue/store.js';
 
