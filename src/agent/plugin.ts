@@ -2,14 +2,15 @@
  * The agent's part of the daemon: it notices what jobs cannot (a key configured later, a
  * budget raised, a new day) and runs the circuit breaker. When the API stops answering, every
  * rule that needs the model (`do:` or `if:`) is paused, deterministic rules go on, a cheap
- * probe asks now and then (30 s, doubling to 5 min), and the rules resume by themselves once
- * it answers; jobs put off while it was down are due at once.
+ * probe asks now and then (after 15-30 s, doubling with jitter up to 5 min: queue/backoff.ts),
+ * and the rules resume by themselves once it answers; jobs put off while it was down are due at once.
  */
 import fs from 'node:fs';
 import { loadConfig } from '../config.js';
 import type { Daemon } from '../daemon.js';
 import { errorMessage } from '../errors.js';
 import type { DaemonPlugin } from '../plugins.js';
+import { backoffMs } from '../queue/backoff.js';
 import { BUDGET_REACHED } from './budget.js';
 import { clearRejectionIfChanged, credentialsFile, findCredentials, isRejected, KEY_REJECTED, NO_KEY } from './credentials.js';
 import { apiHealth } from './health.js';
@@ -21,7 +22,8 @@ export class AgentPlugin implements DaemonPlugin {
   private daemon: Daemon | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
-  private probeDelay = agentSettings.probeMs;
+  /** Probes of a down API so far: the wait before the next one grows like a job's retries. */
+  private probes = 0;
   private probing: AbortController | undefined;
   private readonly paused = new Set<string>();
   private unsubscribe: (() => void) | undefined;
@@ -86,7 +88,7 @@ export class AgentPlugin implements DaemonPlugin {
     if (!d) return;
     this.pauseAgentRules();
     d.log.warn('the API is not answering: rules that need the model are paused, the others go on', { rules: [...this.paused], why: apiHealth.describe() });
-    this.probeDelay = agentSettings.probeMs;
+    this.probes = 0;
     this.scheduleProbe();
   }
 
@@ -105,10 +107,14 @@ export class AgentPlugin implements DaemonPlugin {
     d.worker.wake();
   }
 
-  private scheduleProbe(): void {
+  /** Waits the same way a job's retries do (queue/backoff.ts); returns the wait. */
+  private scheduleProbe(): number {
     clearTimeout(this.probeTimer);
-    this.probeTimer = setTimeout(() => void this.probe(), this.probeDelay);
+    this.probes += 1;
+    const waitMs = backoffMs(this.probes, agentSettings.probeMs, agentSettings.probeMaxMs);
+    this.probeTimer = setTimeout(() => void this.probe(), waitMs);
     this.probeTimer.unref();
+    return waitMs;
   }
 
   private async probe(): Promise<void> {
@@ -130,9 +136,8 @@ export class AgentPlugin implements DaemonPlugin {
       apiHealth.success();
       return;
     }
-    this.probeDelay = Math.min(this.probeDelay * 2, agentSettings.probeMaxMs);
-    d.log.info(`the API is still not answering; asking again in ${Math.round(this.probeDelay / 1000)} s`);
-    this.scheduleProbe();
+    const waitMs = this.scheduleProbe();
+    d.log.info(`the API is still not answering; asking again in ${Math.round(waitMs / 1000)} s`);
   }
 
   /** A key configured or changed, a budget raised: waiting jobs go back to the queue. */

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import Anthropic from '@anthropic-ai/sdk';
 import { TransientError, UnrecoverableError } from '../errors.js';
+import { backoffMs } from '../queue/backoff.js';
 import { apiHealth } from './health.js';
 import { agentSettings } from './settings.js';
 
@@ -107,10 +108,6 @@ export interface CallOptions {
   onRetry?: (info: { attempt: number; message: string; waitMs: number }) => void;
 }
 
-function backoff(attempt: number): number {
-  const base = agentSettings.retryBaseMs * 2 ** (attempt - 1);
-  return Math.min(agentSettings.retryMaxMs, base / 2 + Math.random() * (base / 2));
-}
 
 export async function callModel(client: Anthropic, params: Anthropic.MessageStreamParams, opts: CallOptions): Promise<Anthropic.Message> {
   for (let attempt = 1; ; attempt++) {
@@ -129,7 +126,7 @@ export async function callModel(client: Anthropic, params: Anthropic.MessageStre
       }
       if (failure.kind === 'fatal') throw new UnrecoverableError(`the API refused the request: ${failure.message}`);
       apiHealth.failure(failure.message);
-      const waitMs = Math.max(failure.retryAfterMs ?? 0, backoff(attempt));
+      const waitMs = Math.max(failure.retryAfterMs ?? 0, backoffMs(attempt, agentSettings.retryBaseMs, agentSettings.retryMaxMs));
       const lastTry = attempt >= agentSettings.requestAttempts || waitMs > agentSettings.maxInlineWaitMs || Date.now() + waitMs >= opts.deadline;
       if (lastTry) throw new TransientError(`the API did not answer after ${attempt} tries: ${failure.message}`, failure.retryAfterMs);
       opts.onRetry?.({ attempt, message: failure.message, waitMs });

@@ -25,7 +25,7 @@ export interface AgentSettings {
   maxOutputTokens: number;
   /** Failed requests in a row, with no success between, that mean "the API is down". @default 4 */
   breakerFailures: number;
-  /** First wait before probing a down API; doubles up to probeMaxMs. @default 30000 */
+  /** First wait before probing a down API; doubles with jitter up to probeMaxMs (queue/backoff.ts). @default 30000 */
   probeMs: number;
   probeMaxMs: number;
   /** How often the daemon re-checks for a key and a raised budget. @default 5000 */
