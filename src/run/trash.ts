@@ -1,41 +1,47 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errorCode } from '../errors.js';
 import { nextFreeName } from '../publish/conflict.js';
+import { homeTrash, trashFor, trashInto } from './freedesktop-trash.js';
+import { moveFile } from './move-file.js';
+
+export interface TrashOptions {
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}
 
 /**
- * Puts a file in the desktop's trash so a person can still get it back: ~/.Trash on macOS, the
- * freedesktop.org trash (files/ + info/*.trashinfo) elsewhere.
+ * Puts a file in the desktop's trash so a person can still get it back: through Finder on
+ * macOS, the freedesktop.org trash elsewhere. Returns where it went, in words for the history.
  */
-export function moveToTrash(file: string, env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.HOME || os.homedir();
-  if (process.platform === 'darwin') {
-    const dest = freeName(path.join(home, '.Trash', path.basename(file)));
-    moveFile(file, dest);
-    return dest;
+export function moveToTrash(file: string, opts: TrashOptions = {}): string {
+  const env = opts.env ?? process.env;
+  if ((opts.platform ?? process.platform) === 'darwin') return macTrash(file, env);
+  // A file system with no usable trash of its own (read-only top, someone else's .Trash-uid):
+  // the spec allows the home trash, which then means a copy (trashInto moves with moveFile).
+  return trashInto(file, trashFor(file, env) ?? homeTrash(env));
+}
+
+/**
+ * Finder's delete puts the file in the Trash with what Put Back needs (a plain move to ~/.Trash
+ * does not). The path goes to osascript as an argument, never inside the script's text, so no
+ * name can break out of the string. Without Finder (no GUI session, automation refused) the
+ * file is moved to ~/.Trash by hand.
+ */
+function macTrash(file: string, env: NodeJS.ProcessEnv): string {
+  const full = path.resolve(file);
+  try {
+    execFileSync('osascript', ['-e', 'on run argv', '-e', 'tell application "Finder" to delete (POSIX file (item 1 of argv) as alias)', '-e', 'end run', full], { env, timeout: 15_000, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (!fs.existsSync(full)) return 'the Trash, through Finder';
+  } catch {
+    /* no Finder here: the plain move below */
   }
-  const trash = path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'Trash');
-  fs.mkdirSync(path.join(trash, 'files'), { recursive: true });
-  fs.mkdirSync(path.join(trash, 'info'), { recursive: true });
-  const dest = freeName(path.join(trash, 'files', path.basename(file)));
-  const info = `[Trash Info]\nPath=${encodeURI(path.resolve(file))}\nDeletionDate=${new Date().toISOString().slice(0, 19)}\n`;
-  fs.writeFileSync(path.join(trash, 'info', `${path.basename(dest)}.trashinfo`), info);
-  moveFile(file, dest);
+  const home = env.HOME || os.homedir();
+  const target = path.join(home, '.Trash', path.basename(full));
+  const dest = fs.existsSync(target) ? nextFreeName(target) : target;
+  moveFile(full, dest);
   return dest;
 }
 
-function freeName(dest: string): string {
-  return fs.existsSync(dest) ? nextFreeName(dest) : dest;
-}
-
-export function moveFile(from: string, to: string): void {
-  fs.mkdirSync(path.dirname(to), { recursive: true });
-  try {
-    fs.renameSync(from, to);
-  } catch (err) {
-    if (errorCode(err) !== 'EXDEV') throw err;
-    fs.copyFileSync(from, to);
-    fs.rmSync(from);
-  }
-}
+export { moveFile };
