@@ -29,8 +29,8 @@ describe('config.yaml', () => {
     const file = withFile('concurrency: 4\nsettle_ms: soon\nnotfy: false\n');
     const { config, errors } = loadConfig(file, {});
     expect(errors.map((e) => e.message)).toEqual([
-      `${file}:2:1 settle_ms: Invalid input: expected number, received string`,
-      `${file}:3:1 notfy: unknown key "notfy"`,
+      `${file}:2:1 settle_ms: must be a number, not "soon"`,
+      `${file}:3:1 notfy: unknown key "notfy" (did you mean "notify"?)`,
     ]);
     expect(config.concurrency).toBe(4);
     expect(config.settle_ms).toBe(defaults.settle_ms);

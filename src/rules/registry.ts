@@ -31,7 +31,7 @@ export class RuleSet {
     this.stale = [];
     for (const name of names) {
       const file = path.join(this.dir, name);
-      const loaded = loadRuleFile(file, this.home);
+      const loaded = loadOne(file, this.home);
       this.errors.push(...loaded.errors);
       const previous = this.lastGood.get(file);
       if (loaded.errors.length > 0 && previous) {
@@ -58,5 +58,14 @@ export class RuleSet {
 
   list(): Rule[] {
     return [...this.rules.values()];
+  }
+}
+
+/** One file's rules; whatever goes wrong costs that file alone, as a located error. */
+function loadOne(file: string, home: string): { rules: Rule[]; errors: ConfigError[] } {
+  try {
+    return loadRuleFile(file, home);
+  } catch (err) {
+    return { rules: [], errors: [new LocatedError({ file, line: 1, col: 1, field: '' }, `cannot be read as rules: ${String(err)}`)] };
   }
 }

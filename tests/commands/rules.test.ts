@@ -25,7 +25,7 @@ describe('dropwork rules check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n')).toEqual(expect.arrayContaining([
       `${file}:5:5 actions[0].on_conflict: must be rename, skip or overwrite`,
-      `${file}:6:1 max_turns: Invalid input: expected number, received string`,
+      `${file}:6:1 max_turns: must be a number, not "lots"`,
       `2 problem(s) in ${home.paths.rulesDir}`,
     ]));
     const json = JSON.parse((await cli(home, ['rules', 'check', '--json'])).stdout) as { valid: boolean; errors: { file: string; line: number; col: number; field: string; message: string }[]; rules: { name: string }[] };
