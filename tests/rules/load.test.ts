@@ -36,6 +36,18 @@ describe('rule files', () => {
     expect(errors[0]?.detail).toMatch(/unknown placeholder \{nme\}/);
   });
 
+  it('reports every problem of a step at once: a bad on_conflict does not hide a bad template', () => {
+    const yaml = 'name: a\nwatch: in\nactions:\n  - rename: "{nme}.pdf"\n    on_conflict: merge\n    colour: red\n  - copy: "{date:QQ}"\n    move: x\nsandbox:\n  network: maybe\n  max_command_s: 0\n';
+    expect(load(yaml).errors.map((e) => e.message).sort()).toEqual([
+      'rules/test.yaml:10:3 sandbox.network: must be true or false, not "maybe"',
+      'rules/test.yaml:11:3 sandbox.max_command_s: must be at least 1, not 0',
+      'rules/test.yaml:4:5 actions[0].rename: unknown placeholder {nme}; known: {name} {ext} {rule} {sha8} {date} {modified:FORMAT} {created:FORMAT}',
+      'rules/test.yaml:5:5 actions[0].on_conflict: must be rename, skip or overwrite',
+      'rules/test.yaml:6:5 actions[0].colour: unknown key "colour"',
+      'rules/test.yaml:7:5 actions[1]: has copy and move; one step per list item',
+    ]);
+  });
+
   it('refuses a rule with both actions and do, or neither', () => {
     expect(load('name: a\nwatch: in\nactions: [{copy: x}]\ndo: summarise it\n').errors[0]?.message).toMatch(/:4:1 do: a rule has `actions` or `do`, not both/);
     expect(load('name: a\nwatch: in\n').errors[0]?.message).toMatch(/needs `actions` \(steps\) or `do`/);
