@@ -36,6 +36,21 @@ describe('config.yaml', () => {
     expect(config.settle_ms).toBe(defaults.settle_ms);
   });
 
+  it('suggests the closest key at every level: settings, provider, prices', () => {
+    const file = withFile('concurency: 4\nprovider:\n  baseurl: http://127.0.0.1:1\n  pdf: txt\nprices:\n  my-model: {input: 1, ouptut: 2}\nsandbox: dokcer\nlog_level: warning\n');
+    const { config, errors } = loadConfig(file, {});
+    expect(errors.map((e) => e.message).sort()).toEqual([
+      `${file}:1:1 concurency: unknown key "concurency" (did you mean "concurrency"?)`,
+      `${file}:3:3 provider.baseurl: unknown key "baseurl" (did you mean "base_url"?)`,
+      `${file}:4:3 provider.pdf: must be document or text, not "txt" (did you mean "text"?)`,
+      `${file}:6:24 prices.my-model.ouptut: unknown key "ouptut" (did you mean "output"?)`,
+      `${file}:6:3 prices.my-model.output: is required: a number`,
+      `${file}:7:1 sandbox: must be auto, docker, bubblewrap or none, not "dokcer" (did you mean "docker"?)`,
+      `${file}:8:1 log_level: must be debug, info, warn or error, not "warning" (did you mean "warn"?)`,
+    ].sort());
+    expect(config).toMatchObject({ concurrency: defaults.concurrency, sandbox: 'auto', provider: { pdf: 'document' } });
+  });
+
   it('takes DROPWORK_PORT and DROPWORK_NOTIFY=off from the environment', () => {
     const { config } = loadConfig('/nonexistent', { DROPWORK_PORT: '9999', DROPWORK_NOTIFY: 'off' });
     expect(config).toMatchObject({ port: 9999, notify: false });

@@ -48,6 +48,25 @@ describe('rule files', () => {
     ]);
   });
 
+  it('suggests the closest key or value at every level: rule, step, sandbox', () => {
+    const yaml = 'nme: a\nwach: in\nactions:\n  - copy: x\n    on_conflic: skip\n  - reanme: y\nsandbox: {netwrok: true, max_comand_s: 4}\nnotify: failure\napprove: frist\noutput_folder: x\nfolder: y\n';
+    const messages = load(yaml).errors.map((e) => e.message);
+    expect(messages).toEqual(expect.arrayContaining([
+      'rules/test.yaml:1:1 nme: unknown key "nme" (did you mean "name"?)',
+      'rules/test.yaml:2:1 wach: unknown key "wach" (did you mean "watch"?)',
+      'rules/test.yaml:5:5 actions[0].on_conflic: unknown key "on_conflic" (did you mean "on_conflict"?)',
+      'rules/test.yaml:6:5 actions[1].reanme: unknown key "reanme" (did you mean "rename"?)',
+      'rules/test.yaml:7:11 sandbox.netwrok: unknown key "netwrok" (did you mean "network"?)',
+      'rules/test.yaml:7:26 sandbox.max_comand_s: unknown key "max_comand_s" (did you mean "max_command_s"?)',
+      'rules/test.yaml:8:1 notify: must be always, failures or never, not "failure" (did you mean "failures"?)',
+      'rules/test.yaml:9:1 approve: must be never, first or always, not "frist" (did you mean "first"?)',
+      'rules/test.yaml:10:1 output_folder: unknown key "output_folder" (did you mean "output"?)',
+      'rules/test.yaml:11:1 folder: unknown key "folder" (did you mean "watch"?)',
+    ]));
+    // No far-fetched guesses.
+    expect(load('name: a\nwatch: in\nactions: [{copy: x}]\nzzz: 1\n').errors[0]?.message).toBe('rules/test.yaml:4:1 zzz: unknown key "zzz"');
+  });
+
   it('refuses a rule with both actions and do, or neither', () => {
     expect(load('name: a\nwatch: in\nactions: [{copy: x}]\ndo: summarise it\n').errors[0]?.message).toMatch(/:4:1 do: a rule has `actions` or `do`, not both/);
     expect(load('name: a\nwatch: in\n').errors[0]?.message).toMatch(/needs `actions` \(steps\) or `do`/);
