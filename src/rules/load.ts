@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { ConfigError, errorMessage } from '../errors.js';
-import { issuesToErrors, locate, parseYamlFile, readYamlFile, type LocatedDoc, type PathSegment } from '../located-yaml.js';
+import { ConfigError, errorMessage, type Location } from '../errors.js';
+import { fieldName, issuesToErrors, locate, parseYamlFile, readYamlFile, type LocatedDoc, type PathSegment } from '../located-yaml.js';
 import { toRule, type Rule } from './rule.js';
 import { ruleSchema } from './schema.js';
 
@@ -56,6 +56,18 @@ function parseRules(text: string, file: string, home: string): { rules: Rule[]; 
       return;
     }
     const where = locate(doc, at);
-    rules.push(toRule(result.data, home, { file, line: where.line }));
+    const rule = toRule(result.data, home, { file, line: where.line });
+    origins.set(rule, { doc, at: [...at], prefix: fieldPrefix });
+    rules.push(rule);
   }
+}
+
+/** Where each loaded rule was written, so later checks (duplicate names, warnings) can point at a key. */
+const origins = new WeakMap<Rule, { doc: LocatedDoc; at: PathSegment[]; prefix: PathSegment[] }>();
+
+/** FILE:LINE:COL of one of a rule's keys (the rule itself when the key is not written). */
+export function locateRuleKey(rule: Rule, key: string): Location {
+  const origin = origins.get(rule);
+  if (!origin) return { file: rule.source.file, line: rule.source.line, col: 1, field: key };
+  return locate(origin.doc, [...origin.at, key], fieldName([...origin.prefix, key]));
 }

@@ -145,13 +145,40 @@ sandbox: {network: true}
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('refuses two rules with one name, naming where the first is', () => {
+  it('at a fresh start, two rules with one name: the file sorting first runs, the error names both files', () => {
     const dir = fs.mkdtempSync('/tmp/dropwork-rules-');
     fs.writeFileSync(`${dir}/a.yaml`, 'name: same\nwatch: in\nactions: [{copy: x}]\n');
-    fs.writeFileSync(`${dir}/b.yaml`, '\nname: same\nwatch: in\nactions: [{copy: x}]\n');
+    fs.writeFileSync(`${dir}/b.yaml`, '\nwatch: in\nname: same\nactions: [{copy: x}]\n');
     const set = new RuleSet(dir, HOME);
     set.reload();
-    expect(set.errors[0]?.message).toBe(`${dir}/b.yaml:2:1 name: "same" is already the name of a rule at ${dir}/a.yaml:1; names must be unique`);
+    expect(set.rules.get('same')?.source.file).toBe(`${dir}/a.yaml`);
+    expect(set.errors.map((e) => e.message)).toEqual([
+      `${dir}/b.yaml:3:1 name: "same" is also the name of the rule at ${dir}/a.yaml:1, which runs; this one does not: give one of them another name (names must be unique)`,
+    ]);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('a new file reusing a running rule\'s name is refused; the running rule keeps running', () => {
+    const dir = fs.mkdtempSync('/tmp/dropwork-rules-');
+    fs.writeFileSync(`${dir}/m.yaml`, 'name: receipts\nwatch: in\nactions: [{copy: x}]\n');
+    const set = new RuleSet(dir, HOME);
+    set.reload();
+    // Sorts before the running file, and in a list: it would have won before.
+    fs.writeFileSync(`${dir}/0-new.yaml`, '- name: other\n  watch: in2\n  actions: [{copy: y}]\n- name: receipts\n  watch: elsewhere\n  actions: [{copy: y}]\n');
+    set.reload();
+    expect(set.rules.get('receipts')?.source.file).toBe(`${dir}/m.yaml`);
+    expect([...set.rules.keys()]).toEqual(['other', 'receipts']);
+    expect(set.errors.map((e) => e.message)).toEqual([
+      `${dir}/0-new.yaml:4:3 rules[1].name: "receipts" is already the name of a running rule at ${dir}/m.yaml:1; this new one is not run: give it another name (names must be unique)`,
+    ]);
+    // Editing the running file keeps it the owner; removing it hands the name over.
+    fs.writeFileSync(`${dir}/m.yaml`, 'name: receipts\nwatch: in\nactions: [{copy: z}]\n');
+    set.reload();
+    expect(set.rules.get('receipts')?.source.file).toBe(`${dir}/m.yaml`);
+    fs.rmSync(`${dir}/m.yaml`);
+    set.reload();
+    expect(set.rules.get('receipts')?.source.file).toBe(`${dir}/0-new.yaml`);
+    expect(set.errors).toEqual([]);
     fs.rmSync(dir, { recursive: true });
   });
 });
