@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
-import { issuesToErrors, parseYamlFile } from './located-yaml.js';
+import { ConfigError, errorMessage } from './errors.js';
+import { issuesToErrors, locate, parseYamlFile, readYamlFile } from './located-yaml.js';
 
 /** Everything config.yaml may say. Every key is optional: `defaults` fills the rest. */
 export interface Config {
@@ -111,24 +111,37 @@ export interface LoadedConfig {
 }
 
 /**
- * config.yaml is optional. A broken one is reported with its location and dropwork carries on
- * with the defaults for the keys it could not read, rather than refusing to start.
+ * config.yaml is optional, and a broken one never stops dropwork: each problem is reported with
+ * its location (log, `status`, `doctor`, `rules check`) and the defaults stand in for whatever
+ * could not be read, so files keep flowing. Refusing to start would turn one typo into a
+ * restart loop under systemd with every inbox unattended. Never throws.
  */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  let text: string;
+  if (!fs.existsSync(file)) return { config: withEnv({ ...defaults }, env), errors: [] };
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return { config: withEnv({ ...defaults }, env), errors: [] };
+    return readConfig(file, env);
+  } catch (err) {
+    const error = new ConfigError({ file, line: 1, col: 1, field: '' }, `cannot be read: ${errorMessage(err)}; using the defaults`);
+    return { config: withEnv({ ...defaults }, env), errors: [error] };
   }
-  const { docs, errors } = parseYamlFile(text, file);
-  const first = docs[0];
+}
+
+function readConfig(file: string, env: NodeJS.ProcessEnv): LoadedConfig {
+  const read = readYamlFile(file);
+  if ('error' in read) return { config: withEnv({ ...defaults }, env), errors: [read.error] };
+  const { docs, errors } = parseYamlFile(read.text, file);
+  const [first, ...more] = docs;
+  for (const extra of more) errors.push(new ConfigError(locate(extra, []), 'config.yaml holds one set of settings; everything after the `---` line is ignored: remove the `---`'));
   if (!first || first.value === null || first.value === undefined) return { config: withEnv({ ...defaults }, env), errors };
+  if (typeof first.value !== 'object' || Array.isArray(first.value)) {
+    errors.push(new ConfigError(locate(first, []), 'config.yaml holds settings as lines of "key: value" (such as "concurrency: 2"); using the defaults'));
+    return { config: withEnv({ ...defaults }, env), errors };
+  }
   const result = configSchema.safeParse(first.value);
   if (!result.success) {
-    errors.push(...issuesToErrors(result.error.issues, first));
+    errors.push(...issuesToErrors(result.error.issues, first, [], [], configSchema));
     const good = keepValidKeys(first.value, result.error.issues.map((i) => String(i.path[0] ?? '')));
-    return { config: withEnv({ ...defaults, ...good }, env), errors };
+    return { config: withEnv({ ...defaults, ...good, provider: { ...defaults.provider, ...good.provider } }, env), errors };
   }
   const merged: Config = { ...defaults, ...result.data, provider: { ...defaults.provider, ...result.data.provider } };
   return { config: withEnv(merged, env), errors };

@@ -126,9 +126,21 @@ export class Daemon {
     this.rulesWatcher.on('all', () => {
       clearTimeout(debounce);
       debounce = setTimeout(() => {
-        this.reloadRules();
-        void this.inboxes.sync(this.rules).then(() => this.worker.wake());
-        for (const p of plugins()) p.rulesChanged?.(this);
+        // Whatever lands in the rules folder, the daemon stays up: a reload that fails is logged
+        // and the rules that were running keep running.
+        try {
+          this.reloadRules();
+          this.inboxes.sync(this.rules).then(() => this.worker.wake(), (err: unknown) => this.log.error('could not apply the changed rules to the inboxes', { error: String(err) }));
+          for (const p of plugins()) {
+            try {
+              p.rulesChanged?.(this);
+            } catch (err) {
+              this.log.error(`${p.name} could not take the changed rules`, { error: String(err) });
+            }
+          }
+        } catch (err) {
+          this.log.error('could not reload the rules; the previous rules keep running', { error: String(err) });
+        }
         this.heartbeat();
       }, 200);
     });

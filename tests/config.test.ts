@@ -29,11 +29,26 @@ describe('config.yaml', () => {
     const file = withFile('concurrency: 4\nsettle_ms: soon\nnotfy: false\n');
     const { config, errors } = loadConfig(file, {});
     expect(errors.map((e) => e.message)).toEqual([
-      `${file}:2:1 settle_ms: Invalid input: expected number, received string`,
-      `${file}:3:1 notfy: unknown key "notfy"`,
+      `${file}:2:1 settle_ms: must be a number, not "soon"`,
+      `${file}:3:1 notfy: unknown key "notfy" (did you mean "notify"?)`,
     ]);
     expect(config.concurrency).toBe(4);
     expect(config.settle_ms).toBe(defaults.settle_ms);
+  });
+
+  it('suggests the closest key at every level: settings, provider, prices', () => {
+    const file = withFile('concurency: 4\nprovider:\n  baseurl: http://127.0.0.1:1\n  pdf: txt\nprices:\n  my-model: {input: 1, ouptut: 2}\nsandbox: dokcer\nlog_level: warning\n');
+    const { config, errors } = loadConfig(file, {});
+    expect(errors.map((e) => e.message).sort()).toEqual([
+      `${file}:1:1 concurency: unknown key "concurency" (did you mean "concurrency"?)`,
+      `${file}:3:3 provider.baseurl: unknown key "baseurl" (did you mean "base_url"?)`,
+      `${file}:4:3 provider.pdf: must be document or text, not "txt" (did you mean "text"?)`,
+      `${file}:6:24 prices.my-model.ouptut: unknown key "ouptut" (did you mean "output"?)`,
+      `${file}:6:3 prices.my-model.output: is required: a number`,
+      `${file}:7:1 sandbox: must be auto, docker, bubblewrap or none, not "dokcer" (did you mean "docker"?)`,
+      `${file}:8:1 log_level: must be debug, info, warn or error, not "warning" (did you mean "warn"?)`,
+    ].sort());
+    expect(config).toMatchObject({ concurrency: defaults.concurrency, sandbox: 'auto', provider: { pdf: 'document' } });
   });
 
   it('takes DROPWORK_PORT and DROPWORK_NOTIFY=off from the environment', () => {

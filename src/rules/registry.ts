@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConfigError } from '../errors.js';
-import { isRuleFile, loadRuleFile } from './load.js';
+import { isRuleFile, loadRuleFile, locateRuleKey } from './load.js';
 import type { Rule } from './rule.js';
 import { ConfigError as LocatedError } from '../errors.js';
 
@@ -31,7 +31,7 @@ export class RuleSet {
     this.stale = [];
     for (const name of names) {
       const file = path.join(this.dir, name);
-      const loaded = loadRuleFile(file, this.home);
+      const loaded = loadOne(file, this.home);
       this.errors.push(...loaded.errors);
       const previous = this.lastGood.get(file);
       if (loaded.errors.length > 0 && previous) {
@@ -42,21 +42,48 @@ export class RuleSet {
       }
     }
     this.lastGood = next;
-    this.rules = new Map();
-    for (const rules of next.values()) {
-      for (const rule of rules) {
-        const twin = this.rules.get(rule.name);
-        if (twin) {
-          this.errors.push(new LocatedError({ file: rule.source.file, line: rule.source.line, col: 1, field: 'name' },
-            `"${rule.name}" is already the name of a rule at ${twin.source.file}:${twin.source.line}; names must be unique`));
-          continue;
-        }
-        this.rules.set(rule.name, rule);
-      }
+    this.rules = this.uniqueNames(next);
+  }
+
+  /**
+   * One rule per name. A rule that is running keeps its name: a new file that reuses it is
+   * refused, and the error is on the new file (not on the one that was working). When nothing
+   * ran under that name yet (a fresh start, `rules check`), the file that sorts first wins.
+   */
+  private uniqueNames(byFile: Map<string, Rule[]>): Map<string, Rule> {
+    const running = this.rules;
+    const owner = new Map<string, Rule>();
+    const all = [...byFile.entries()].flatMap(([file, rules]) => rules.map((rule) => ({ file, rule })));
+    for (const { file, rule } of all) {
+      if (!owner.has(rule.name) && running.get(rule.name)?.source.file === file) owner.set(rule.name, rule);
     }
+    for (const { rule } of all) {
+      const first = owner.get(rule.name);
+      if (first === rule) continue;
+      if (!first) {
+        owner.set(rule.name, rule);
+        continue;
+      }
+      const where = `${first.source.file}:${first.source.line}`;
+      const why = running.get(rule.name) === undefined
+        ? `"${rule.name}" is also the name of the rule at ${where}, which runs; this one does not: give one of them another name (names must be unique)`
+        : `"${rule.name}" is already the name of a running rule at ${where}; this new one is not run: give it another name (names must be unique)`;
+      this.errors.push(new LocatedError(locateRuleKey(rule, 'name'), why));
+    }
+    // In file order, as listed everywhere else.
+    return new Map(all.filter(({ rule }) => owner.get(rule.name) === rule).map(({ rule }) => [rule.name, rule]));
   }
 
   list(): Rule[] {
     return [...this.rules.values()];
+  }
+}
+
+/** One file's rules; whatever goes wrong costs that file alone, as a located error. */
+function loadOne(file: string, home: string): { rules: Rule[]; errors: ConfigError[] } {
+  try {
+    return loadRuleFile(file, home);
+  } catch (err) {
+    return { rules: [], errors: [new LocatedError({ file, line: 1, col: 1, field: '' }, `cannot be read as rules: ${String(err)}`)] };
   }
 }

@@ -26,8 +26,13 @@ const action = z
       return;
     }
     const kind = kinds[0] as 'copy' | 'move' | 'rename';
-    const problem = checkTemplate(a[kind] as string);
+    const target = a[kind];
+    const problem = typeof target === 'string' ? checkTemplate(target) : undefined;
     if (problem) ctx.addIssue({ code: 'custom', path: [kind], message: problem });
+  }, {
+    // Also when another key of the step is wrong (a bad on_conflict must not hide a bad
+    // template); the values are unchecked here, hence the typeof guard.
+    when: isMapping,
   });
 
 const after = z.union([z.literal('keep'), z.literal('trash'), z.strictObject({ move: folder })], {
@@ -40,7 +45,7 @@ export const ruleSchema = z
       .trim()
       .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.-]*$/u, 'may use letters, digits, spaces, "-", "_" and "."'),
     watch: oneOrMany.optional(),
-    files: z.union([text, z.array(text).min(1)]).optional(),
+    files: z.union([text, z.array(text).min(1)], { error: 'must be a pattern such as "*.pdf", or a list of them' }).optional(),
     recursive: z.boolean().default(false),
     output: folder.optional(),
     actions: z.array(action).min(1, 'needs at least one step').optional(),
@@ -82,9 +87,16 @@ export const ruleSchema = z
     });
   }, {
     // Run these checks even when a key above is wrong, so `rules check` lists every problem at
-    // once; hence the typeof guards: the values here are not validated yet.
-    when: () => true,
+    // once; hence the typeof guards: the values here are not validated yet. Only for a mapping:
+    // on `- null` or a bare word there is nothing to check (and `r.actions` would throw).
+    when: isMapping,
   });
+
+/** For refinements that run on unvalidated input: is it a mapping at all? */
+function isMapping(payload: { value: unknown }): boolean {
+  const v = payload.value;
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
 export type RuleInput = z.output<typeof ruleSchema>;
 

@@ -17,7 +17,7 @@ describe('dropwork rules check', () => {
     home = makeHome({
       rules: {
         'good.yaml': 'name: good\nwatch: inbox/a\nactions: [{copy: x}]\n',
-        'bad.yaml': 'name: bad\nwatch: inbox/b\nactions:\n  - copy: x\n    on_conflict: merge\nmax_turns: lots\n',
+        'bad.yaml': 'name: bad\nwatch: inbox/b\nactions:\n  - copy: "{nme}"\n    on_conflict: merge\nmax_turns: lots\n',
       },
     });
     const file = path.join(home.paths.rulesDir, 'bad.yaml');
@@ -25,8 +25,10 @@ describe('dropwork rules check', () => {
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n')).toEqual(expect.arrayContaining([
       `${file}:5:5 actions[0].on_conflict: must be rename, skip or overwrite`,
-      `${file}:6:1 max_turns: Invalid input: expected number, received string`,
-      `2 problem(s) in ${home.paths.rulesDir}`,
+      `${file}:6:1 max_turns: must be a number, not "lots"`,
+      // The bad on_conflict does not hide the bad template of the same step.
+      `${file}:4:5 actions[0].copy: unknown placeholder {nme}; known: {name} {ext} {rule} {sha8} {date} {modified:FORMAT} {created:FORMAT}`,
+      `3 problem(s) in ${home.paths.rulesDir}`,
     ]));
     const json = JSON.parse((await cli(home, ['rules', 'check', '--json'])).stdout) as { valid: boolean; errors: { file: string; line: number; col: number; field: string; message: string }[]; rules: { name: string }[] };
     expect(json.valid).toBe(false);

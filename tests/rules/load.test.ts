@@ -36,6 +36,37 @@ describe('rule files', () => {
     expect(errors[0]?.detail).toMatch(/unknown placeholder \{nme\}/);
   });
 
+  it('reports every problem of a step at once: a bad on_conflict does not hide a bad template', () => {
+    const yaml = 'name: a\nwatch: in\nactions:\n  - rename: "{nme}.pdf"\n    on_conflict: merge\n    colour: red\n  - copy: "{date:QQ}"\n    move: x\nsandbox:\n  network: maybe\n  max_command_s: 0\n';
+    expect(load(yaml).errors.map((e) => e.message).sort()).toEqual([
+      'rules/test.yaml:10:3 sandbox.network: must be true or false, not "maybe"',
+      'rules/test.yaml:11:3 sandbox.max_command_s: must be at least 1, not 0',
+      'rules/test.yaml:4:5 actions[0].rename: unknown placeholder {nme}; known: {name} {ext} {rule} {sha8} {date} {modified:FORMAT} {created:FORMAT}',
+      'rules/test.yaml:5:5 actions[0].on_conflict: must be rename, skip or overwrite',
+      'rules/test.yaml:6:5 actions[0].colour: unknown key "colour"',
+      'rules/test.yaml:7:5 actions[1]: has copy and move; one step per list item',
+    ]);
+  });
+
+  it('suggests the closest key or value at every level: rule, step, sandbox', () => {
+    const yaml = 'nme: a\nwach: in\nactions:\n  - copy: x\n    on_conflic: skip\n  - reanme: y\nsandbox: {netwrok: true, max_comand_s: 4}\nnotify: failure\napprove: frist\noutput_folder: x\nfolder: y\n';
+    const messages = load(yaml).errors.map((e) => e.message);
+    expect(messages).toEqual(expect.arrayContaining([
+      'rules/test.yaml:1:1 nme: unknown key "nme" (did you mean "name"?)',
+      'rules/test.yaml:2:1 wach: unknown key "wach" (did you mean "watch"?)',
+      'rules/test.yaml:5:5 actions[0].on_conflic: unknown key "on_conflic" (did you mean "on_conflict"?)',
+      'rules/test.yaml:6:5 actions[1].reanme: unknown key "reanme" (did you mean "rename"?)',
+      'rules/test.yaml:7:11 sandbox.netwrok: unknown key "netwrok" (did you mean "network"?)',
+      'rules/test.yaml:7:26 sandbox.max_comand_s: unknown key "max_comand_s" (did you mean "max_command_s"?)',
+      'rules/test.yaml:8:1 notify: must be always, failures or never, not "failure" (did you mean "failures"?)',
+      'rules/test.yaml:9:1 approve: must be never, first or always, not "frist" (did you mean "first"?)',
+      'rules/test.yaml:10:1 output_folder: unknown key "output_folder" (did you mean "output"?)',
+      'rules/test.yaml:11:1 folder: unknown key "folder" (did you mean "watch"?)',
+    ]));
+    // No far-fetched guesses.
+    expect(load('name: a\nwatch: in\nactions: [{copy: x}]\nzzz: 1\n').errors[0]?.message).toBe('rules/test.yaml:4:1 zzz: unknown key "zzz"');
+  });
+
   it('refuses a rule with both actions and do, or neither', () => {
     expect(load('name: a\nwatch: in\nactions: [{copy: x}]\ndo: summarise it\n').errors[0]?.message).toMatch(/:4:1 do: a rule has `actions` or `do`, not both/);
     expect(load('name: a\nwatch: in\n').errors[0]?.message).toMatch(/needs `actions` \(steps\) or `do`/);
@@ -114,13 +145,40 @@ sandbox: {network: true}
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('refuses two rules with one name, naming where the first is', () => {
+  it('at a fresh start, two rules with one name: the file sorting first runs, the error names both files', () => {
     const dir = fs.mkdtempSync('/tmp/dropwork-rules-');
     fs.writeFileSync(`${dir}/a.yaml`, 'name: same\nwatch: in\nactions: [{copy: x}]\n');
-    fs.writeFileSync(`${dir}/b.yaml`, '\nname: same\nwatch: in\nactions: [{copy: x}]\n');
+    fs.writeFileSync(`${dir}/b.yaml`, '\nwatch: in\nname: same\nactions: [{copy: x}]\n');
     const set = new RuleSet(dir, HOME);
     set.reload();
-    expect(set.errors[0]?.message).toBe(`${dir}/b.yaml:2:1 name: "same" is already the name of a rule at ${dir}/a.yaml:1; names must be unique`);
+    expect(set.rules.get('same')?.source.file).toBe(`${dir}/a.yaml`);
+    expect(set.errors.map((e) => e.message)).toEqual([
+      `${dir}/b.yaml:3:1 name: "same" is also the name of the rule at ${dir}/a.yaml:1, which runs; this one does not: give one of them another name (names must be unique)`,
+    ]);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('a new file reusing a running rule\'s name is refused; the running rule keeps running', () => {
+    const dir = fs.mkdtempSync('/tmp/dropwork-rules-');
+    fs.writeFileSync(`${dir}/m.yaml`, 'name: receipts\nwatch: in\nactions: [{copy: x}]\n');
+    const set = new RuleSet(dir, HOME);
+    set.reload();
+    // Sorts before the running file, and in a list: it would have won before.
+    fs.writeFileSync(`${dir}/0-new.yaml`, '- name: other\n  watch: in2\n  actions: [{copy: y}]\n- name: receipts\n  watch: elsewhere\n  actions: [{copy: y}]\n');
+    set.reload();
+    expect(set.rules.get('receipts')?.source.file).toBe(`${dir}/m.yaml`);
+    expect([...set.rules.keys()]).toEqual(['other', 'receipts']);
+    expect(set.errors.map((e) => e.message)).toEqual([
+      `${dir}/0-new.yaml:4:3 rules[1].name: "receipts" is already the name of a running rule at ${dir}/m.yaml:1; this new one is not run: give it another name (names must be unique)`,
+    ]);
+    // Editing the running file keeps it the owner; removing it hands the name over.
+    fs.writeFileSync(`${dir}/m.yaml`, 'name: receipts\nwatch: in\nactions: [{copy: z}]\n');
+    set.reload();
+    expect(set.rules.get('receipts')?.source.file).toBe(`${dir}/m.yaml`);
+    fs.rmSync(`${dir}/m.yaml`);
+    set.reload();
+    expect(set.rules.get('receipts')?.source.file).toBe(`${dir}/0-new.yaml`);
+    expect(set.errors).toEqual([]);
     fs.rmSync(dir, { recursive: true });
   });
 });
