@@ -4,6 +4,7 @@
  * counts as down until a request or a probe succeeds. The daemon plugin listens and pauses the
  * rules that need the model (the circuit breaker); deterministic rules never notice.
  */
+import { localClock } from '../human.js';
 import { agentSettings } from './settings.js';
 
 export type HealthListener = (down: boolean) => void;
@@ -12,6 +13,8 @@ export class ApiHealth {
   private failures = 0;
   private downSince: number | undefined;
   private last = '';
+  /** When a request last got an answer; undefined until the first. */
+  private answeredAt: number | undefined;
   private readonly listeners = new Set<HealthListener>();
 
   get down(): boolean {
@@ -20,8 +23,10 @@ export class ApiHealth {
 
   /** Facts for `dropwork status`. */
   describe(): string {
-    if (this.downSince === undefined) return this.failures ? `up (${this.failures} failed request(s) in a row: ${this.last})` : 'up';
-    return `down since ${new Date(this.downSince).toISOString().slice(11, 19)} (${this.last})`;
+    if (this.downSince !== undefined) return `down since ${localClock(this.downSince)} (${this.last})`;
+    // Nothing is known before the first request: "up" then would be a guess.
+    const state = this.answeredAt === undefined ? 'not checked yet' : `up (last answer ${localClock(this.answeredAt)})`;
+    return this.failures ? `${state}; ${this.failures} failed request(s) in a row: ${this.last}` : state;
   }
 
   failure(message: string, now = Date.now()): void {
@@ -33,8 +38,9 @@ export class ApiHealth {
     }
   }
 
-  success(): void {
+  success(now = Date.now()): void {
     this.failures = 0;
+    this.answeredAt = now;
     if (this.downSince === undefined) return;
     this.downSince = undefined;
     this.emit(false);
@@ -50,6 +56,7 @@ export class ApiHealth {
     this.failures = 0;
     this.downSince = undefined;
     this.last = '';
+    this.answeredAt = undefined;
   }
 
   private emit(down: boolean): void {

@@ -31,7 +31,7 @@ export async function conditionCheck(ctx: JobContext): Promise<{ match: boolean;
   }
   const record = recorder(ctx);
   const d = await decideCondition({
-    rule: ctx.rule, config: ctx.config, paths: ctx.paths, store: ctx.store, file, sha256: ctx.job.sha256, signal: ctx.signal, record,
+    rule: ctx.rule, config: ctx.config, paths: ctx.paths, store: ctx.store, file, sha256: ctx.job.sha256, signal: ctx.signal, record, maxCostUsd: ctx.rule.maxCostUsd,
     addUsage: (u) => {
       ctx.store.addUsage(ctx.job.id, u);
       conditionSpend.set(ctx, spentByCondition(ctx) + u.cost_usd);

@@ -1,14 +1,15 @@
 /**
  * The agent loop: ask, run the tools the model called, answer with their results, until the
- * model stops calling tools. Bounded four ways: `max_turns`, the job's `max_cost_usd` (each
- * request's max_tokens shrinks to what is left), a wall clock, and a loop guard (the same call
- * three times in a row). Every turn goes into the job's history.
+ * model stops calling tools. Bounded four ways: `max_turns`, the job's `max_cost_usd` (checked
+ * before each request, with its max_tokens cut to what is left: cost-cap.ts), a wall clock, and
+ * a loop guard (the same call three times in a row). Every turn goes into the job's history.
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { UnrecoverableError } from '../errors.js';
 import type { Usage } from '../queue/status.js';
 import type { Block } from './files/attach.js';
-import { affordableOutput, formatUsd, usageOf, type Price } from './pricing.js';
+import { PromptMeter, fitToCap } from './cost-cap.js';
+import { formatUsd, usageOf, type Price } from './pricing.js';
 import { SYSTEM_PROMPT } from './prompt.js';
 import { callModel } from './request.js';
 import { agentSettings } from './settings.js';
@@ -77,22 +78,26 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
   const byName = new Map(input.tools.map((t) => [t.name, t]));
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: input.first }];
   let spent = input.spentUsd;
+  const meter = new PromptMeter();
   let lastCall = '';
   let repeats = 0;
 
   for (let turn = 1; turn <= input.maxTurns; turn++) {
     if (Date.now() >= input.deadline) throw new UnrecoverableError(`stopped: the job ran past its time limit of ${Math.round(agentSettings.jobWallMs / 60_000)} min`);
-    const maxTokens = Math.min(agentSettings.maxOutputTokens, affordableOutput(input.maxCostUsd - spent, price));
-    if (maxTokens < 64) throw new UnrecoverableError(`stopped: this job has cost ${formatUsd(spent)} of its max_cost_usd ${formatUsd(input.maxCostUsd)}`);
-    const response = await callModel(input.client, { model: input.model, max_tokens: maxTokens, system, tools, messages: marked(messages) }, {
+    const params: Anthropic.MessageStreamParams = { model: input.model, max_tokens: agentSettings.maxOutputTokens, system, tools, messages: marked(messages) };
+    const size = await meter.size(input.client, params, input.signal);
+    params.max_tokens = fitToCap({ capUsd: input.maxCostUsd, spentUsd: spent, size, price, wanted: agentSettings.maxOutputTokens, what: turn === 1 ? 'its first request' : 'its next request' });
+    const sentAt = Date.now();
+    const response = await callModel(input.client, params, {
       signal: input.signal,
       deadline: input.deadline,
       onRetry: ({ attempt, message, waitMs }) => record('request_error', `${message}; try ${attempt + 1} in ${(waitMs / 1000).toFixed(1)} s`),
     });
+    meter.sent(params, response.usage, sentAt);
     const usage = usageOf(response.usage, price);
     spent += usage.cost_usd;
     input.addUsage(usage);
-    record('usage', `turn ${turn}: ${usage.input_tokens} in, ${usage.cache_read_tokens} cache read, ${usage.cache_write_tokens} cache write, ${usage.output_tokens} out; ${formatUsd(usage.cost_usd)} (job ${formatUsd(spent)})`, { turn, model: response.model, stop_reason: response.stop_reason, ...usage });
+    record('usage', `turn ${turn}: ${usage.input_tokens} in, ${usage.cache_read_tokens} cache read, ${usage.cache_write_tokens} cache write, ${usage.output_tokens} out; ${formatUsd(usage.cost_usd)} (job ${formatUsd(spent)})`, { turn, model: response.model, stop_reason: response.stop_reason, max_tokens: params.max_tokens, estimated_input_tokens: size.tokens, ...usage });
     messages.push({ role: 'assistant', content: response.content.map(toParam) });
     for (const b of response.content) {
       if (b.type === 'text' && b.text.trim()) record('assistant', b.text.trim());

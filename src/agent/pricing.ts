@@ -78,11 +78,6 @@ export function usageOf(u: Anthropic.Usage, price: Price): Usage {
   };
 }
 
-/** The most output tokens `usd` still pays for, so a request cannot overshoot a job's budget by much. */
-export function affordableOutput(usd: number, price: Price): number {
-  return Math.max(0, Math.floor((usd * 1_000_000) / price.output));
-}
-
 export function formatUsd(usd: number): string {
   return `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(usd < 1 ? 3 : 2)}`;
 }

@@ -1,3 +1,5 @@
+import { jobLine, localClock, localTime, statusWord, zoneName } from '../human.js';
+import { heldPayload } from '../run/approval.js';
 import { cancelJob, retryJob } from '../run/control.js';
 import { isJobStatus, toView, type JobView } from '../queue/status.js';
 import type { LogEntry } from '../queue/store.js';
@@ -15,12 +17,14 @@ export function jobsList(opts: ListOptions): void {
   const limit = opts.limit ? Number(opts.limit) : 20;
   if (!Number.isInteger(limit) || limit <= 0) throw new CliError('--limit takes a whole number');
   withStore((store) => {
-    const jobs = store.list({ status: opts.status as JobView['status'] | undefined, rule: opts.rule, limit }).map(toView);
-    if (opts.json) return printJson(jobs);
-    if (jobs.length === 0) return void process.stdout.write('no jobs yet\n');
-    const rows = [['ID', 'STATUS', 'RULE', 'FILE', 'WHEN', 'COST', 'REASON']];
-    for (const j of jobs) {
-      rows.push([String(j.id), j.status, j.rule, shortName(j.file), j.created_at.slice(0, 19).replace('T', ' '), j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '', j.reason ?? '']);
+    const found = store.list({ status: opts.status as JobView['status'] | undefined, rule: opts.rule, limit });
+    if (opts.json) return printJson(found.map(toView));
+    if (found.length === 0) return void process.stdout.write('no jobs yet\n');
+    const rows = [['ID', 'STATUS', 'RULE', 'FILE', `WHEN (${zoneName()})`, 'COST', 'REASON']];
+    for (const row of found) {
+      const j = toView(row);
+      const held = heldPayload(row) !== undefined;
+      rows.push([String(j.id), statusWord(j.status, held), j.rule, shortName(j.file), localTime(row.created_at), j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '', held ? '' : (j.reason ?? '')]);
     }
     process.stdout.write(table(rows));
   });
@@ -40,7 +44,7 @@ export function setEntryRenderer(kind: string, fn: EntryRenderer): void {
 }
 
 export function renderEntry(e: LogEntry): string {
-  const time = new Date(e.at).toISOString().slice(11, 19);
+  const time = localClock(e.at);
   const custom = renderers.get(e.kind);
   return custom ? `${time} ${custom(e)}` : `${time} ${e.kind.padEnd(10)} ${e.message}`;
 }
@@ -57,20 +61,21 @@ export function jobsShow(rawId: string, opts: { json?: boolean }): void {
     const row = store.get(id);
     if (!row) throw new CliError(`no job ${id}`);
     const view = toView(row);
+    const held = heldPayload(row) !== undefined;
     const log = store.logs(id);
     if (opts.json) return printJson({ ...view, log: log.map((e) => ({ at: new Date(e.at).toISOString(), kind: e.kind, message: e.message, data: e.data ? (JSON.parse(e.data) as unknown) : null })) });
     const out = [
-      `job ${view.id}: ${view.status}${view.reason ? ` — ${view.reason}` : ''}`,
+      jobLine(view.id, view.status, view.reason, held),
       `rule:     ${view.rule}`,
       `file:     ${view.file ?? '(scheduled run)'}`,
       `sha256:   ${view.sha256 ?? ''}`,
       `trigger:  ${view.trigger}, attempt ${view.attempts}`,
-      `created:  ${view.created_at}${view.started_at ? `, started ${view.started_at}` : ''}${view.finished_at ? `, finished ${view.finished_at}` : ''}`,
+      `created:  ${localTime(row.created_at)}${row.started_at ? `, started ${localTime(row.started_at)}` : ''}${row.finished_at ? `, finished ${localTime(row.finished_at)}` : ''} (${zoneName(row.created_at)})`,
       `usage:    ${view.usage.input_tokens} in${cached(view)} / ${view.usage.output_tokens} out tokens, $${view.usage.cost_usd.toFixed(4)}`,
       'outputs:',
       ...(view.outputs.length ? view.outputs.map((o) => `  ${o}`) : ['  (none)']),
       '',
-      'log:',
+      `log (${zoneName()}):`,
       ...log.map(renderEntry),
     ];
     process.stdout.write(out.join('\n') + '\n');

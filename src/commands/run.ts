@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config.js';
+import { jobLine } from '../human.js';
+import { heldPayload } from '../run/approval.js';
 import { Events } from '../events.js';
 import { createLogger } from '../log.js';
 import { runningPid } from '../pidfile.js';
@@ -58,7 +60,7 @@ export async function runFile(file: string, opts: RunOptions): Promise<number> {
     else if (!opts.wait) return opts.json ? (printJson(jobs.map(toView)), 0) : 0;
     const done = await waitFor(store, jobs.map((j) => j.id));
     if (opts.json) printJson(done.map(toView));
-    else for (const j of done) process.stdout.write(`job ${j.id}: ${j.status}${j.reason ? ` — ${j.reason}` : ''}${JSON.parse(j.outputs).length ? `\n  ${(JSON.parse(j.outputs) as string[]).join('\n  ')}` : ''}\n`);
+    else for (const j of done) process.stdout.write(`${jobLine(j.id, j.status, j.reason, heldPayload(j) !== undefined)}${JSON.parse(j.outputs).length ? `\n  ${(JSON.parse(j.outputs) as string[]).join('\n  ')}` : ''}\n`);
     return done.every((j) => j.status === 'succeeded' || j.status === 'waiting') ? 0 : 1;
   } finally {
     store.close();

@@ -1,4 +1,5 @@
-import { toView } from '../queue/status.js';
+import { STATUS_WORDS, localTime, zoneName } from '../human.js';
+import { toView, type JobStatus } from '../queue/status.js';
 import { daemonState, printJson, table, withStore } from './shared.js';
 
 export function status(opts: { json?: boolean }): void {
@@ -22,7 +23,7 @@ export function status(opts: { json?: boolean }): void {
     };
     if (opts.json) return printJson(report);
     const out: string[] = [];
-    out.push(state ? `dropwork is running (pid ${state.pid}, since ${state.started_at})` : 'dropwork is not running (start it with: dropwork start)');
+    out.push(state ? `dropwork is running (pid ${state.pid}, since ${localTime(state.started_at)} ${zoneName(state.started_at)})` : 'dropwork is not running (start it with: dropwork start)');
     out.push(`home: ${p.home}`);
     if (state) {
       out.push(`rules: ${state.rules}${state.rule_errors.length ? `, ${state.rule_errors.length} problem(s):` : ''}`);
@@ -31,7 +32,7 @@ export function status(opts: { json?: boolean }): void {
       out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : 'watching'])).trimEnd());
       for (const [name, facts] of Object.entries(state.plugins)) out.push(`${name}: ${Object.entries(facts).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
     }
-    out.push(`jobs: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}`);
+    out.push(`jobs: ${Object.entries(counts).map(([s, n]) => `${n} ${STATUS_WORDS[s as JobStatus].toLowerCase()}`).join(', ')}`);
     out.push(`spent today: $${spentToday.toFixed(2)}`);
     process.stdout.write(out.join('\n') + '\n');
   });

@@ -47,6 +47,12 @@ export interface CommandResult {
    * this reason, without retries: running it again would break the same limit.
    */
   failure?: string;
+  /**
+   * Set when `failure` ends the job: its write cap, its commands' wall clock, memory or process
+   * limits (a hog, a fork bomb), a cancel. A command's own timeout alone does not: the model is
+   * told, and can give the command longer (up to the rule's maximum) or do it another way.
+   */
+  jobLimit?: boolean;
 }
 
 export interface Sandbox {

@@ -82,12 +82,12 @@ export async function supervise(s: Supervised, opts: RunOptions = {}): Promise<C
   const timeoutReason = byWall ? `job wall-clock limit of ${formatSeconds(limits.jobWallMs)} reached` : `command timed out after ${formatSeconds(timeoutMs)}`;
   const stdout = new OutputCapture(limits.shownOutputBytes);
   const stderr = new OutputCapture(limits.shownOutputBytes);
-  const result = (exitCode: number | null, failure: string | undefined, timedOut: boolean): CommandResult => ({
+  const result = (exitCode: number | null, failure: string | undefined, timedOut: boolean, jobLimit = false): CommandResult => ({
     exitCode, stdout: stdout.text(), stderr: stderr.text(), timedOut, truncated: stdout.truncated || stderr.truncated,
-    durationMs: Math.round(performance.now() - t0), ...(failure ? { failure } : {}),
+    durationMs: Math.round(performance.now() - t0), ...(failure ? { failure } : {}), ...(failure && jobLimit ? { jobLimit } : {}),
   });
-  if (timeoutMs <= 0) return result(null, timeoutReason, true);
-  if (opts.signal?.aborted) return result(null, 'cancelled', false);
+  if (timeoutMs <= 0) return result(null, timeoutReason, true, true);
+  if (opts.signal?.aborted) return result(null, 'cancelled', false, true);
 
   let stopped: { reason: string; timedOut: boolean } | undefined;
   const stop = (reason: string, timedOut = false): void => {
@@ -125,9 +125,12 @@ export async function supervise(s: Supervised, opts: RunOptions = {}): Promise<C
   const atDeadline = (exitCode === 124 || exitCode === 137) && elapsed >= timeoutMs - 50;
   if (!stopped && (stoppedInside ?? atDeadline)) stopped = { reason: timeoutReason, timedOut: true };
   const over = await capCheck();
-  if (over) return result(stopped ? null : exitCode, over, stopped?.timedOut ?? false);
+  if (over) return result(stopped ? null : exitCode, over, stopped?.timedOut ?? false, true);
   const timedOut = stopped?.timedOut ?? false;
-  const why = stopped?.reason === 'cancelled' ? undefined : await s.explain(exitCode, stderr.text(), timedOut).catch(() => undefined);
+  const cancelled = stopped?.reason === 'cancelled';
+  const why = cancelled ? undefined : await s.explain(exitCode, stderr.text(), timedOut).catch(() => undefined);
   const failure = [why, stopped?.reason].filter(Boolean).join('; ') || undefined;
-  return result(stopped ? null : exitCode, failure, timedOut);
+  // Only a command's own timeout leaves the job going: the model can give it longer or do it
+  // another way. Memory and process limits (a hog, a fork bomb) and the job's clock end the job.
+  return result(stopped ? null : exitCode, failure, timedOut, cancelled || why !== undefined || (timedOut && byWall));
 }

@@ -28,7 +28,7 @@ describe('`dropwork run FILE` without a daemon', () => {
     const env = { ...process.env, DROPWORK_HOME: home.dir, HOME: path.join(home.dir, 'user'), DROPWORK_NOTIFY: 'off' };
     const { stdout } = await run(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), 'run', invoice('oyo.pdf'), '--rule', 'receipts'], { env });
     expect(stdout).toContain('job 1 queued for rule "receipts"');
-    expect(stdout).toMatch(/job 1: succeeded\n {2}.*outputs\/receipts\/vendor\.txt/);
+    expect(stdout).toMatch(/job 1: Done\n {2}.*outputs\/receipts\/vendor\.txt/);
     expect(fs.readFileSync(path.join(home.outputs('receipts'), 'vendor.txt'), 'utf8')).toBe('OYO\n');
     expect(server.pending).toBe(0);
   });
@@ -46,7 +46,7 @@ describe('`dropwork run FILE` without a daemon', () => {
     const env = { ...process.env, DROPWORK_HOME: home.dir, HOME: path.join(home.dir, 'user'), DROPWORK_NOTIFY: 'off' };
     const cli = (...args: string[]) => run(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), ...args], { env });
     const held = await cli('run', invoice('oyo.pdf'), '--rule', 'receipts');
-    expect(held.stdout).toContain('job 1: waiting — awaiting approval');
+    expect(held.stdout).toContain('job 1: Needs approval (dropwork jobs approve 1, or jobs deny 1)');
     expect(fs.readFileSync(ledger, 'utf8')).toBe('date,vendor\n');
     expect((await cli('jobs', 'show', '1')).stdout).toContain(`will publish ${ledger}`);
     await cli('jobs', 'approve', '1');

@@ -27,9 +27,9 @@ import { startMessagesServer, type MessagesServer, type MessagesServerOptions } 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const KEY = 'sk-ant-test-0123456789abcdef';
 
-/** The invoices of shared/fixtures (beside the repository, as in CI). */
+/** The invoices of shared/fixtures (beside the repository, as in CI; or at $DROPWORK_FIXTURES, for a worktree). */
 export function invoice(name: string): string {
-  const file = path.resolve(REPO, '..', 'shared', 'fixtures', 'invoices', name);
+  const file = path.resolve(process.env.DROPWORK_FIXTURES ?? path.resolve(REPO, '..', 'shared', 'fixtures'), 'invoices', name);
   if (!fs.existsSync(file)) throw new Error(`fixture missing: ${file} (shared/ must sit beside the repository)`);
   return file;
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { turn, type MessagesServer } from '../support/messages-server.js';
+import { turn, type MessagesRequest, type MessagesServer } from '../support/messages-server.js';
 import { Harness, baseConfig, filesIn, invoice, makeHome, serve, writeKey, writeRule } from './helpers.js';
 
 let server: MessagesServer | undefined;
@@ -54,6 +54,40 @@ describe('run_command', () => {
     expect(fs.statSync(path.join(home.outputs('receipts'), 'new.txt')).uid).toBe(fs.statSync(home.outputs('receipts')).uid);
     expect(h.log(job.id, 'outputs').join('\n')).toContain('not published: output/link (symbolic link to /etc/passwd: not followed)');
   });
+
+  it.each(['bubblewrap', 'docker'] as const)('gives a command that times out back to the model with %s, which tries again with longer', async (backend) => {
+    const home = makeHome();
+    server = await serve();
+    baseConfig(home, server, { sandbox: backend });
+    writeKey(home);
+    writeRule(home, { name: 'slow', watch: 'inbox/slow', output: 'outputs/slow', do: 'Run the slow tool.', sandbox: { max_command_s: 8 } });
+    const lastResult = (req: MessagesRequest): string => JSON.stringify(req.body.messages.at(-1));
+    server.script([
+      turn.toolUse({ name: 'run_command', input: { command: 'echo started; sleep 30', timeout_s: 1 } }),
+      {
+        ...turn.toolUse({ name: 'run_command', input: { command: 'sleep 2; echo ok > output/done.txt; echo finished', timeout_s: 8 } }),
+        expect: (req) => {
+          const result = lastResult(req);
+          expect(result).toContain('"is_error":true');
+          expect(result).toContain('the command was stopped: command timed out after 1 s. It may run for up to 8 s: call again with a larger timeout_s');
+          expect(result).toContain('started');
+        },
+      },
+      {
+        ...turn.toolUse({ name: 'run_command', input: { command: 'sleep 30', timeout_s: 8 } }),
+        expect: (req) => expect(lastResult(req)).toMatch(/exit code: 0.*finished/),
+      },
+      {
+        ...turn.text('Done.'),
+        expect: (req) => expect(lastResult(req)).toContain("That is the longest a command may run here (the rule's sandbox.max_command_s is 8 s)"),
+      },
+    ]);
+    h = new Harness(home);
+    const job = await h.run('slow', invoice('oyo.pdf'));
+    expect(job.status, job.reason ?? '').toBe('succeeded');
+    expect(filesIn(home.outputs('slow'))).toEqual(['done.txt']);
+    expect(h.log(job.id, 'tool_result').filter((m) => m.startsWith('error: run_command failed: the command was stopped: command timed out'))).toHaveLength(2);
+  }, 60_000);
 
   it('is not offered when no sandbox is available', async () => {
     const home = makeHome();

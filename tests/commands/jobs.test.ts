@@ -18,7 +18,7 @@ describe('the job history from the command line, without the daemon', () => {
     fs.writeFileSync(file, 'pdf bytes');
     const run = await cli(home, ['run', file, '--wait']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/job 1 queued for rule "docs"\njob 1: succeeded\n {2}.*q3 report\.pdf/);
+    expect(run.stdout).toMatch(/job 1 queued for rule "docs"\njob 1: Done\n {2}.*q3 report\.pdf/);
     expect(fs.readFileSync(path.join(home.output('docs'), 'q3 report.pdf'), 'utf8')).toBe('pdf bytes');
 
     const again = await cli(home, ['run', file]);
@@ -32,7 +32,7 @@ describe('the job history from the command line, without the daemon', () => {
     expect(list[1]?.sha256).toMatch(/^[0-9a-f]{64}$/);
 
     const show = await cli(home, ['jobs', 'show', '1']);
-    expect(show.stdout).toMatch(/^job 1: succeeded\nrule: {5}docs\n/);
+    expect(show.stdout).toMatch(/^job 1: Done\nrule: {5}docs\n/);
     expect(show.stdout).toMatch(/published {2}.*q3 report\.pdf/);
     const shown = JSON.parse((await cli(home, ['jobs', 'show', '1', '--json'])).stdout) as { log: { kind: string }[] };
     expect(shown.log.map((l) => l.kind)).toEqual(['started', 'step', 'staged', 'published', 'after']);
@@ -52,7 +52,7 @@ describe('the job history from the command line, without the daemon', () => {
     fs.writeFileSync(a, 'a');
     const failed = await cli(home, ['run', a, '--wait']);
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(/job 1: failed — .*(ENOTDIR|EEXIST)/);
+    expect(failed.stdout).toMatch(/job 1: Failed — .*(ENOTDIR|EEXIST)/);
 
     const store = new Store(home.paths.dbFile);
     const queued = store.enqueue({ rule: 'docs', file: path.join(home.inbox('docs'), 'b.pdf'), sha256: 'b'.repeat(64), trigger: 'manual', dedupe: false })!;

@@ -35,6 +35,7 @@ describe('docker sandbox: limits', () => {
     const { r } = await runaway('cp /bin/sleep /tmp/MARK; python3 -c "\nimport os, time\nwhile True:\n  try: os.fork() == 0 and os.execv(\'/tmp/MARK\', [\'s\', \'600\'])\n  except OSError: time.sleep(0.01)"', { timeoutMs: 3000 });
     expect(r, JSON.stringify(r)).toMatchObject({ timedOut: true });
     expect(r.failure, JSON.stringify(r)).toBe('process limit of 64 reached; command timed out after 3 s');
+    expect(r.jobLimit).toBe(true);
   });
 
   test('the classic fork bomb, which gives up on its own, still fails its job', async () => {
@@ -46,12 +47,15 @@ describe('docker sandbox: limits', () => {
     const { r } = await runaway('python3 -c "\na = []\nwhile True: a.append(bytearray(10**7))"');
     expect(r.exitCode).toBe(137);
     expect(r.failure, JSON.stringify(r)).toBe('out of memory (limit 256.0 MiB)');
+    expect(r.jobLimit).toBe(true);
   });
 
   test('an endless loop times out', async () => {
     const { r } = await runaway('while :; do :; done', { timeoutMs: 1500 });
     expect(r, JSON.stringify(r)).toMatchObject({ timedOut: true });
     expect(r.failure, JSON.stringify(r)).toBe('command timed out after 1.5 s');
+    // A timeout alone is the command's, not the job's: the model is told and the job goes on.
+    expect(r.jobLimit).toBeUndefined();
     expect(r.durationMs).toBeLessThan(1500 + 4000);
   });
 
@@ -77,11 +81,13 @@ describe('docker sandbox: limits', () => {
     const { r } = await runaway('sleep 30', { limits: { ...testLimits, jobWallMs: 1500 }, timeoutMs: 60_000 });
     expect(r, JSON.stringify(r)).toMatchObject({ timedOut: true });
     expect(r.failure, JSON.stringify(r)).toMatch(/^job wall-clock limit of 1.5 s reached/);
+    expect(r.jobLimit).toBe(true);
   });
 
   test('one big file stops at the write cap', async () => {
     const { r, outputBytes } = await runaway('dd if=/dev/zero of=output/big bs=1M count=500');
     expect(r.failure, JSON.stringify(r)).toMatch(/^write cap exceeded/);
+    expect(r.jobLimit).toBe(true);
     expect(outputBytes).toBeLessThanOrEqual(testLimits.writeCapBytes + 1 + 4096);
   });
 

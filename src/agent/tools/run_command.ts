@@ -35,6 +35,14 @@ export async function closeSandbox(ctx: ToolContext): Promise<void> {
   if (p) await p.then((s) => s.close(), () => undefined);
 }
 
+/** What the model can do after a command ran out of time. */
+function afterTimeout(timeoutMs: number, ctx: ToolContext): string {
+  const most = Math.min(ctx.limits.maxCommandTimeoutMs, ctx.limits.jobWallMs - (Date.now() - ctx.startedAt));
+  return most > timeoutMs + 1000
+    ? `It may run for up to ${Math.floor(most / 1000)} s: call again with a larger timeout_s, or do it another way (smaller parts).`
+    : `That is the longest a command may run here (the rule's sandbox.max_command_s is ${formatSeconds(ctx.limits.maxCommandTimeoutMs)}): do it another way, in smaller parts.`;
+}
+
 export const runCommand = define('run_command', {
   description: 'Run a shell command (sh -c) in a sandbox, in the workspace root: input/ read-only, output/ writable, no network unless the rule allows it.',
   parameters: z.object({
@@ -45,11 +53,13 @@ export const runCommand = define('run_command', {
     const sandbox = await sandboxOf(ctx);
     const { timeoutMs } = commandTimeout(ctx.limits, timeout_s === undefined ? undefined : timeout_s * 1000, Date.now() - ctx.startedAt);
     const r = await sandbox.run(command, { timeoutMs, signal: ctx.signal });
-    // A broken limit (memory, write cap, the job's command time) fails the job: trying again breaks it again.
-    if (r.failure) throw new UnrecoverableError(r.failure);
-    const lines = [`exit code: ${r.exitCode ?? 'none (stopped)'}${r.timedOut ? ` (timed out after ${formatSeconds(timeoutMs)})` : ''}`];
+    // The job's own limits (write cap, its commands' wall clock) fail the job: trying again breaks them again.
+    if (r.failure && r.jobLimit) throw new UnrecoverableError(r.failure);
+    const lines = r.failure ? [`the command was stopped: ${r.failure}. ${afterTimeout(timeoutMs, ctx)}`] : [`exit code: ${r.exitCode ?? 'none (stopped)'}`];
     if (r.stdout) lines.push(`stdout:\n${r.stdout}`);
     if (r.stderr) lines.push(`stderr:\n${r.stderr}`);
+    // A command's own timeout goes back to the model as an error it can act on; the job goes on.
+    if (r.failure) throw new ToolError(lines.join('\n'));
     return lines.join('\n');
   },
 });
