@@ -47,6 +47,7 @@ export class Inboxes {
         this.watched.delete(folder);
       }
     }
+    const starts: Promise<void>[] = [];
     for (const [folder, want] of wanted) {
       const spec = JSON.stringify([want.recursive, want.poll, outputs]);
       const rulesKey = want.rules.map((r) => r.hash).sort().join(',');
@@ -79,11 +80,19 @@ export class Inboxes {
       });
       // One object: onMode records its reason where list() reads it.
       this.watched.set(folder, Object.assign(meta, { watcher }));
-      try {
-        await watcher.start();
-      } catch (err) {
-        this.log.error('cannot watch inbox', { inbox: folder, error: String(err) });
-      }
+      starts.push(this.begin(folder, watcher));
+    }
+    // Side by side: each start is bounded by its first-scan limit, so N slow inboxes cost the
+    // limit once, not N times.
+    await Promise.all(starts);
+  }
+
+  private async begin(folder: string, watcher: InboxWatcher): Promise<void> {
+    try {
+      fs.mkdirSync(folder, { recursive: true });
+      await watcher.start();
+    } catch (err) {
+      this.log.error('cannot watch inbox', { inbox: folder, error: String(err) });
     }
   }
 

@@ -28,10 +28,21 @@ export interface InboxWatcherOptions {
   onQuiet?: () => void;
   onMode: (mode: WatchMode, reason: string) => void;
   onError: (err: unknown) => void;
+  /** Every raw chokidar event (add, addDir, unlink, ...), before settling: intake keeps its record. */
+  onEvent?: (event: string, file: string) => void;
+  /** How long start() waits for the first look at the folder. @default 10000 */
+  firstScanMs?: number;
 }
 
 /** How long after the last new file the folder is swept for files that got no event. */
 const QUIET_SWEEP_MS = 2000;
+
+/**
+ * How long start() waits for chokidar's first look at an inbox. A folder past the OS watch limit
+ * never reports ready (chokidar 6 emits an error and stops), and a huge tree on a slow disk can
+ * take minutes: the daemon must say "running" and take jobs whatever the watcher does.
+ */
+const FIRST_SCAN_MS = 10_000;
 
 /** Errors that mean the OS ran out of watches or file handles: polling still works. */
 const OUT_OF_WATCHES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
@@ -46,18 +57,39 @@ export class InboxWatcher {
   private quiet: NodeJS.Timeout | undefined;
   mode: WatchMode;
   private closed = false;
+  /** Ends the wait for the current chokidar instance's ready (it was replaced or closed). */
+  private abandonWait: (() => void) | undefined;
 
   constructor(private readonly opts: InboxWatcherOptions) {
     this.mode = opts.poll ? 'polling' : 'events';
   }
 
+  /**
+   * Resolves once the folder was read, the watcher fell back to polling, or the first-scan time
+   * limit passed, whichever comes first; a slow first scan goes on in the background. The folder
+   * must exist (Inboxes decides whether to create it).
+   */
   async start(): Promise<void> {
-    fs.mkdirSync(this.opts.folder, { recursive: true });
-    await this.open();
+    const limitMs = this.opts.firstScanMs ?? FIRST_SCAN_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => { timer = setTimeout(() => resolve('slow'), limitMs); });
+    const opening = this.open();
+    const first = await Promise.race([opening.then(() => 'ready' as const), slow]);
+    clearTimeout(timer);
     // chokidar lists the folder before it starts watching it: a file created in between gets
     // no event, so the folder is swept once just after.
     this.sweepSoon();
-    this.opts.onMode(this.mode, this.mode === 'polling' ? 'poll: true is set' : 'file system events');
+    if (first === 'slow' && !this.closed) {
+      this.opts.onMode(this.mode, `still reading the folder after ${Math.round(limitMs / 1000)} s; files are taken as they are found`);
+      void opening.then(() => { if (!this.closed) this.opts.onMode(this.mode, this.usualReason()); });
+      return;
+    }
+    // A fall-back to polling during the first scan has already said why.
+    if (this.mode === 'events' || this.opts.poll) this.opts.onMode(this.mode, this.usualReason());
+  }
+
+  private usualReason(): string {
+    return this.opts.poll ? 'poll: true is set' : this.mode === 'polling' ? 'the OS watch limit was reached; polling instead' : 'file system events';
   }
 
   private async open(): Promise<void> {
@@ -73,6 +105,7 @@ export class InboxWatcher {
       pollingBinaryInterval: this.opts.pollIntervalMs,
       ignored: (p: string) => p !== folder && (isIgnoredName(path.basename(p)) || exclude.some((o) => p === o || isInside(p, o))),
     });
+    w.on('all', (event, p) => this.opts.onEvent?.(event, p));
     w.on('add', (p) => {
       this.touch(p);
       this.sweepSoon();
@@ -81,7 +114,10 @@ export class InboxWatcher {
     w.on('unlink', (p) => this.forget(p));
     w.on('error', (err) => this.failed(err));
     this.watcher = w;
-    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+    await new Promise<void>((resolve) => {
+      this.abandonWait = resolve;
+      w.once('ready', () => resolve());
+    });
   }
 
   private failed(err: unknown): void {
@@ -89,11 +125,12 @@ export class InboxWatcher {
     if (code && OUT_OF_WATCHES.has(code) && this.mode === 'events' && !this.closed) {
       // The OS watch limit was hit: fall back to polling this inbox rather than going blind.
       this.mode = 'polling';
+      // A limit hit during the first scan means this instance never reports ready: stop
+      // waiting for it, so start() returns while the polling watcher reads the folder.
+      this.abandonWait?.();
       const old = this.watcher;
-      void old?.close().then(() => this.open()).then(
-        () => this.opts.onMode('polling', `the OS watch limit was reached (${code}); polling instead`),
-        (e: unknown) => this.opts.onError(e),
-      );
+      this.opts.onMode('polling', `the OS watch limit was reached (${code}); polling instead`);
+      void old?.close().then(() => this.open()).catch((e: unknown) => this.opts.onError(e));
       return;
     }
     this.opts.onError(err);
@@ -154,6 +191,7 @@ export class InboxWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.abandonWait?.();
     clearTimeout(this.quiet);
     for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
