@@ -65,7 +65,9 @@ interface JournalRow {
 export function saveJournal(db: Db, jobId: number, changes: readonly Change[], now = Date.now()): void {
   const insert = db.prepare(`INSERT INTO undo_journal (job_id, kind, path, moved_to, trash_info, sha256, size, prev_sha256, prev_size, at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const kept = db.prepare('INSERT OR IGNORE INTO undo_blobs (sha256, size, kept_at) VALUES (?, ?, ?)');
   for (const c of changes) {
+    if (c.kind === 'replaced') kept.run(c.prevSha256, c.prevSize, now);
     const prev = c.kind === 'replaced' || c.kind === 'appended' ? c : undefined;
     const moved = c.kind === 'original' ? c : undefined;
     insert.run(jobId, c.kind, c.path, moved?.movedTo ?? null, moved?.trashInfo ?? null, c.sha256, c.size, prev?.prevSha256 ?? null, prev?.prevSize ?? null, now);
