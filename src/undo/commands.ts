@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliError, parseId, printJson, withStore } from '../commands/shared.js';
 import type { Store } from '../queue/store.js';
 import { parseWhen } from './time.js';
-import { blobsFor, describeStep, revertJobs, type RevertResult } from './revert.js';
+import { blobsFor, describeStep, jobsOfRuleBetween, planView, revertJobs, type RevertResult } from './revert.js';
 
 const BY = 'by hand';
 
@@ -29,9 +29,9 @@ export function rulesRevert(rule: string, opts: RevertOptions & { since?: string
   const until = opts.until === undefined ? Date.now() : parseWhen(opts.until);
   if (until === undefined) throw new CliError(`"${opts.until}" is not a time: try "2026-11-30 15:00", "1h", "now"`);
   withStore((store, p) => {
-    const jobs = (store.db.prepare("SELECT id FROM jobs WHERE rule = ? AND status = 'succeeded' AND finished_at >= ? AND finished_at <= ? ORDER BY id DESC").all(rule, since, until) as { id: number }[]).map((r) => r.id);
+    const jobs = jobsOfRuleBetween(store, rule, since, until);
     if (jobs.length === 0) {
-      if (opts.json) return printJson({ ok: true, jobs: [], steps: [], reverted: [] });
+      if (opts.json) return printJson({ ok: true, dry_run: !!opts.dryRun, jobs: [], already_reverted: [], steps: [], blockers: [], refused: [], reverted: [] });
       return void process.stdout.write(`no finished jobs of ${rule} between ${local(since)} and ${local(until)}\n`);
     }
     report(store, revertJobs(store, blobsFor(p), { jobs, cascade: !!opts.cascade, dryRun: !!opts.dryRun, by: BY }), opts);
@@ -44,7 +44,7 @@ function local(ms: number): string {
 
 function report(store: Store, r: RevertResult, opts: RevertOptions): void {
   if (opts.json) {
-    printJson({ ok: r.ok, ...(r.ok ? {} : { why: r.why }), jobs: r.plan.jobs, steps: r.plan.steps.map((s) => ({ job: s.job, action: s.do, path: s.path, text: describeStep(s) })), blockers: r.plan.blockers, reverted: r.ok ? r.reverted : [], dry_run: !!opts.dryRun });
+    printJson(planView(r, !!opts.dryRun));
     if (!r.ok) process.exitCode = 1;
     return;
   }

@@ -95,3 +95,24 @@ export function resumeReverts(store: Store, blobs: Blobs): { resumed: number[]; 
   }
   return { resumed, stuck };
 }
+
+/** Finished jobs of a rule in a time window, newest first: what `rules revert` reverts. */
+export function jobsOfRuleBetween(store: Store, rule: string, since: number, until: number): number[] {
+  return (store.db.prepare("SELECT id FROM jobs WHERE rule = ? AND status = 'succeeded' AND finished_at >= ? AND finished_at <= ? ORDER BY id DESC")
+    .all(rule, since, until) as { id: number }[]).map((r) => r.id);
+}
+
+/** A plan as the JSON API and `--json` show it. */
+export function planView(r: RevertResult, dryRun: boolean): Record<string, unknown> {
+  return {
+    ok: r.ok,
+    ...(r.ok ? {} : { why: r.why }),
+    dry_run: dryRun,
+    jobs: r.plan.jobs,
+    already_reverted: r.plan.alreadyReverted,
+    steps: r.plan.steps.map((s) => ({ job: s.job, action: s.do, path: s.path, text: describeStep(s) })),
+    blockers: r.plan.blockers,
+    refused: r.plan.refused,
+    reverted: r.ok ? r.reverted : [],
+  };
+}
