@@ -1,4 +1,5 @@
 import { toView } from '../queue/status.js';
+import { undoSpace } from '../undo/retention.js';
 import { daemonState, printJson, table, withStore } from './shared.js';
 
 export function status(opts: { json?: boolean }): void {
@@ -19,6 +20,7 @@ export function status(opts: { json?: boolean }): void {
       spent_today_usd: Number(spentToday.toFixed(4)),
       plugins: state?.plugins ?? {},
       last_job: store.list({ limit: 1 }).map(toView)[0] ?? null,
+      undo_backups_bytes: undoSpace(store).bytes,
     };
     if (opts.json) return printJson(report);
     const out: string[] = [];
@@ -33,6 +35,7 @@ export function status(opts: { json?: boolean }): void {
     }
     out.push(`jobs: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}`);
     out.push(`spent today: $${spentToday.toFixed(2)}`);
+    out.push(`undo: ${(report.undo_backups_bytes / 1048576).toFixed(1)} MB of earlier versions kept (dropwork jobs revert ID)`);
     process.stdout.write(out.join('\n') + '\n');
   });
 }

@@ -1,11 +1,10 @@
 import type { Daemon } from '../daemon.js';
 import { registerPlugin } from '../plugins.js';
 import { blobsFor, resumeReverts } from './revert.js';
-import { pruneUndo, undoSpace } from './retention.js';
+import { pruneUndo } from './retention.js';
 
 const PRUNE_EVERY_MS = 6 * 3600_000;
 
-let daemon: Daemon | undefined;
 let timer: NodeJS.Timeout | undefined;
 
 function prune(d: Daemon): void {
@@ -21,7 +20,6 @@ function prune(d: Daemon): void {
 registerPlugin({
   name: 'undo',
   start(d) {
-    daemon = d;
     const { resumed, stuck } = resumeReverts(d.store, blobsFor(d.opts.paths));
     if (resumed.length) d.log.info('finished reverts cut short by a stop', { jobs: resumed });
     for (const s of stuck) d.log.warn(`a revert could not be finished: ${s}`);
@@ -31,9 +29,5 @@ registerPlugin({
   },
   stop() {
     clearInterval(timer);
-    daemon = undefined;
-  },
-  status() {
-    return daemon ? { backups_bytes: undoSpace(daemon.store).bytes, keep_days: daemon.config.undo_keep_days, max_mb: daemon.config.undo_max_mb } : {};
   },
 });
