@@ -10,6 +10,7 @@ import { status } from './commands/status.js';
 import { extendCli } from './cli-extensions.js';
 import { loadPlugins } from './plugin-list.js';
 import { dropworkVersion } from './version.js';
+import { addRevertCommands } from './undo/commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('dropwork')
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
     .option('--wait', 'wait for the job to finish').option('--json', 'as JSON')
     .action(async (file: string, o: Parameters<typeof runFile>[1]) => { process.exitCode = await runFile(file, o); });
 
+  addRevertCommands(program);
   extendCli(program);
   return program;
 }

@@ -50,6 +50,10 @@ export interface Config {
   prices: Record<string, { input: number; output: number; cache_write?: number | undefined; cache_read?: number | undefined }>;
   /** Log detail. @default "info" */
   log_level: 'debug' | 'info' | 'warn' | 'error';
+  /** How long finished jobs can be reverted; older undo records and backups are pruned. @default 30 */
+  undo_keep_days: number;
+  /** Space the kept earlier versions of replaced files may take; the oldest go first. @default 1024 */
+  undo_max_mb: number;
 }
 
 export const defaults = {
@@ -73,6 +77,8 @@ export const defaults = {
   port: 7717,
   prices: {},
   log_level: 'info',
+  undo_keep_days: 30,
+  undo_max_mb: 1024,
 } satisfies Config;
 
 const price = z.strictObject({
@@ -103,6 +109,8 @@ const configSchema = z.strictObject({
   port: z.number().int().min(0).max(65535),
   prices: z.record(z.string(), price),
   log_level: z.enum(['debug', 'info', 'warn', 'error']),
+  undo_keep_days: z.number().min(0),
+  undo_max_mb: z.number().min(0),
 }).partial();
 
 export interface LoadedConfig {

@@ -14,6 +14,7 @@ export const STATUS_WORDS = {
   failed: 'Failed',
   skipped: 'Skipped',
   cancelled: 'Cancelled',
+  reverted: 'Reverted',
 } as const satisfies Record<JobStatus, string>;
 
 /** A waiting job held for a person's yes or no. */

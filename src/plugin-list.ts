@@ -11,6 +11,7 @@ const MODULES = [
   './service/index.js',
   './doctor/index.js',
   './web/index.js',
+  './undo/index.js',
 ];
 
 let loaded: Promise<string[]> | undefined;

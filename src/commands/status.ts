@@ -1,5 +1,6 @@
 import { STATUS_WORDS, localTime, zoneName } from '../human.js';
 import { toView, type JobStatus } from '../queue/status.js';
+import { undoSpace } from '../undo/retention.js';
 import { daemonState, printJson, table, withStore } from './shared.js';
 
 export function status(opts: { json?: boolean }): void {
@@ -20,6 +21,7 @@ export function status(opts: { json?: boolean }): void {
       spent_today_usd: Number(spentToday.toFixed(4)),
       plugins: state?.plugins ?? {},
       last_job: store.list({ limit: 1 }).map(toView)[0] ?? null,
+      undo_backups_bytes: undoSpace(store).bytes,
     };
     if (opts.json) return printJson(report);
     const out: string[] = [];
@@ -34,6 +36,7 @@ export function status(opts: { json?: boolean }): void {
     }
     out.push(`jobs: ${Object.entries(counts).map(([s, n]) => `${n} ${STATUS_WORDS[s as JobStatus].toLowerCase()}`).join(', ')}`);
     out.push(`spent today: $${spentToday.toFixed(2)}`);
+    out.push(`undo: ${(report.undo_backups_bytes / 1048576).toFixed(1)} MB of earlier versions kept (dropwork jobs revert ID)`);
     process.stdout.write(out.join('\n') + '\n');
   });
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode } from '../errors.js';
 import type { ConflictPolicy } from '../rules/rule.js';
+import type { Journal } from '../undo/journal.js';
 import { walkFolder } from '../watch/scan.js';
 import { nextFreeName, numberedName } from './conflict.js';
 
@@ -28,7 +29,7 @@ export const TEMP_PREFIX = '.dropwork-';
  * under a hidden temporary name in the destination folder, then linked or renamed into its
  * final name, which the OS does atomically.
  */
-export function publish(outputs: StagedOutput[]): PublishResult {
+export function publish(outputs: StagedOutput[], journal?: Journal): PublishResult {
   const result: PublishResult = { published: [], skipped: [] };
   for (const out of outputs) {
     fs.mkdirSync(path.dirname(out.dest), { recursive: true });
@@ -39,7 +40,11 @@ export function publish(outputs: StagedOutput[]): PublishResult {
     const temp = path.join(path.dirname(out.dest), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}.tmp`);
     moveOrCopy(out.source, temp);
     try {
-      result.published.push(place(temp, out.dest, out.onConflict));
+      // The version an overwrite replaces is kept first, so the job can be reverted (src/undo).
+      const before = out.onConflict === 'overwrite' ? journal?.keepBefore(out.dest) : undefined;
+      const placed = place(temp, out.dest, out.onConflict);
+      if (placed.changed) journal?.wrote(placed.dest, before);
+      result.published.push(placed.dest);
     } finally {
       fs.rmSync(temp, { force: true });
     }
@@ -47,23 +52,24 @@ export function publish(outputs: StagedOutput[]): PublishResult {
   return result;
 }
 
-function place(temp: string, dest: string, policy: ConflictPolicy): string {
+/** Where the file went, and whether that changed anything (identical content already there did not). */
+function place(temp: string, dest: string, policy: ConflictPolicy): { dest: string; changed: boolean } {
   if (policy === 'overwrite') {
     fs.renameSync(temp, dest);
-    return dest;
+    return { dest, changed: true };
   }
   // link() fails with EEXIST instead of replacing, so two jobs can never clobber one name.
   let target = dest;
   for (let n = 1; ; n++) {
     try {
       fs.linkSync(temp, target);
-      return target;
+      return { dest: target, changed: true };
     } catch (err) {
       const code = errorCode(err);
       if (code === 'EEXIST') {
         // The very same content already there: an attempt cut short by a crash after it
         // published; a second copy under "name (1)" would be a duplicate, not an output.
-        if (policy === 'skip' || sameContent(temp, target)) return target;
+        if (policy === 'skip' || sameContent(temp, target)) return { dest: target, changed: false };
         target = numberedName(dest, n);
         continue;
       }
@@ -71,7 +77,7 @@ function place(temp: string, dest: string, policy: ConflictPolicy): string {
         // File systems without hard links (FAT, some shares): check, then rename.
         if (fs.existsSync(target)) { target = nextFreeName(dest); }
         fs.renameSync(temp, target);
-        return target;
+        return { dest: target, changed: true };
       }
       throw err;
     }

@@ -33,12 +33,37 @@ function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (const m of migrations()) {
     if (m.version <= current) continue;
-    db.transaction(() => {
-      // Asked again under the write lock: a CLI that opens a new database while the daemon
-      // creates it must not apply the same migration twice ("table jobs already exists").
-      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
-      db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
-    }).immediate();
+    // SQLite refuses writable_schema in its defensive mode, which better-sqlite3 turns on;
+    // unsafe mode lifts it for this one migration only.
+    const editsSchema = /writable_schema/i.test(m.sql);
+    if (editsSchema) db.unsafeMode(true);
+    try {
+      applyMigration(db, m, editsSchema);
+    } finally {
+      if (editsSchema) db.unsafeMode(false);
+    }
   }
+}
+
+function applyMigration(db: Db, m: { version: number; sql: string }, editsSchema: boolean): void {
+  db.transaction(() => {
+    // Asked again under the write lock: a CLI that opens a new database while the daemon
+    // creates it must not apply the same migration twice ("table jobs already exists").
+    if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
+    db.exec(m.sql);
+    if (editsSchema) reloadEditedSchema(db);
+    db.pragma(`user_version = ${m.version}`);
+  }).immediate();
+}
+
+/**
+ * After a migration edited a table's definition in place: bump schema_version so every
+ * connection parses it again, and check the database still reads as whole (SQLite's documented
+ * procedure for changes that leave the stored rows as they are).
+ */
+function reloadEditedSchema(db: Db): void {
+  const version = db.pragma('schema_version', { simple: true }) as number;
+  db.pragma(`schema_version = ${version + 1}`);
+  const check = db.pragma('integrity_check', { simple: true });
+  if (check !== 'ok') throw new Error(`the history database failed its integrity check after an upgrade: ${String(check)}`);
 }

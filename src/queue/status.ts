@@ -1,6 +1,6 @@
 /** The one job state machine. Every change of status goes through `canMove`. */
 
-export const JOB_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export const JOB_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'reverted'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export type JobTrigger = 'watch' | 'schedule' | 'manual';
 
@@ -8,7 +8,7 @@ export type JobTrigger = 'watch' | 'schedule' | 'manual';
 export const WAIT_FOREVER = Number.MAX_SAFE_INTEGER;
 
 /** The states a job leaves only when a person acts (retry) or never. */
-export const FINAL: readonly JobStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
+export const FINAL: readonly JobStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled', 'reverted'];
 
 const MOVES: Record<JobStatus, readonly JobStatus[]> = {
   queued: ['running', 'waiting', 'skipped', 'cancelled'],
@@ -19,7 +19,9 @@ const MOVES: Record<JobStatus, readonly JobStatus[]> = {
   failed: ['queued'],
   skipped: ['queued'],
   cancelled: ['queued'],
-  succeeded: [],
+  // A revert puts back what the job changed (src/undo); the job's history stays.
+  succeeded: ['reverted'],
+  reverted: [],
 };
 
 export function canMove(from: JobStatus, to: JobStatus): boolean {
@@ -61,6 +63,9 @@ export interface JobRow {
   started_at: number | null;
   finished_at: number | null;
   updated_at: number;
+  reverted_at: number | null;
+  reverted_by: string | null;
+  undo_expired: number;
 }
 
 export interface Usage {
@@ -88,6 +93,8 @@ export interface JobView {
   run_at: string | null;
   outputs: string[];
   usage: Usage;
+  /** Set once the job was reverted: when, and by whom ("by hand", "from the dashboard"). */
+  reverted: { at: string; by: string } | null;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -115,5 +122,6 @@ export function toView(row: JobRow): JobView {
       cache_write_tokens: row.cache_write_tokens,
       cost_usd: row.cost_usd,
     },
+    reverted: row.reverted_at === null || row.reverted_at === undefined ? null : { at: iso(row.reverted_at) as string, by: row.reverted_by ?? '' },
   };
 }

@@ -196,7 +196,7 @@ export class Store {
   }
 
   counts(): Record<JobStatus, number> {
-    const out: Record<JobStatus, number> = { queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+    const out: Record<JobStatus, number> = { queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, reverted: 0 };
     for (const r of this.stmt.counts.all() as { status: JobStatus; n: number }[]) out[r.status] = r.n;
     return out;
   }

@@ -9,6 +9,7 @@ import { redact } from '../redact.js';
 import type { JobContext } from '../run/context.js';
 import { executeJob, jobDir, type Outcome } from '../run/execute.js';
 import type { Rule } from '../rules/rule.js';
+import { saveJournal, type Change } from '../undo/journal.js';
 import { backoffMs } from './backoff.js';
 import { WAIT_FOREVER, type JobRow } from './status.js';
 import type { Store } from './store.js';
@@ -128,7 +129,7 @@ export class Worker {
       if (outcome.status === 'waiting') {
         this.settle(job, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER });
       } else {
-        this.settle(job, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) });
+        this.settle(job, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) }, outcome.changes);
       }
     } catch (raw) {
       this.failed(job, ctx, raw);
@@ -168,9 +169,14 @@ export class Worker {
     this.settle(job, 'failed', reason, { last_error: message });
   }
 
-  private settle(job: JobRow, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}): JobRow | undefined {
+  private settle(job: JobRow, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}, changes: Change[] = []): JobRow | undefined {
     const { store, events, log } = this.deps;
-    const row = store.move(job.id, to, { reason, ...patch }, { worker: this.id, from: ['running'] });
+    // A job is done and revertable at once: its undo journal is saved in the same transaction.
+    const row = store.db.transaction(() => {
+      const moved = store.move(job.id, to, { reason, ...patch }, { worker: this.id, from: ['running'] });
+      if (moved && changes.length) saveJournal(store.db, job.id, changes);
+      return moved;
+    })();
     if (!row) {
       // Someone else moved it first (cancelled from the CLI): their word stands.
       log.info('job changed while it ran; keeping its new status', { job: job.id });

@@ -6,9 +6,12 @@ import { applyAfter } from './after.js';
 import { holdForApproval, needsApproval } from './approval.js';
 import { payloadOf, type JobContext } from './context.js';
 import { runnerFor } from './runners.js';
+import { Journal, type Change } from '../undo/journal.js';
+import { blobsFor } from '../undo/revert.js';
 
 export type Outcome =
-  | { status: 'succeeded'; outputs: string[]; reason?: string }
+  /** `changes`: what publishing and after: did, saved with the success for undo. */
+  | { status: 'succeeded'; outputs: string[]; reason?: string; changes?: Change[] }
   | { status: 'waiting'; reason: string; payload: string };
 
 export function jobDir(jobsDir: string, jobId: number): string {
@@ -26,21 +29,22 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
   if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
-  return finishPublishing(ctx, staged);
+  return finishPublishing(ctx, staged, new Journal(blobsFor(ctx.paths)));
 }
 
 /** Publishes staged outputs and applies `after:`; also what approving a held job does. */
-export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step'>, staged: Parameters<typeof publish>[0]): Outcome {
-  const { published, skipped } = publish(staged);
+export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step'>, staged: Parameters<typeof publish>[0], journal: Journal): { status: 'succeeded'; outputs: string[]; reason?: string; changes: Change[] } {
+  const { published, skipped } = publish(staged, journal);
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
   if (ctx.job.file && ctx.job.trigger !== 'schedule') {
     const facts = payloadOf(ctx.job);
     if (facts.size !== undefined && facts.mtimeMs !== undefined) {
-      ctx.step('after', applyAfter(ctx.rule.after, ctx.job.file, { size: facts.size, mtimeMs: facts.mtimeMs }));
+      ctx.step('after', applyAfter(ctx.rule.after, ctx.job.file, { size: facts.size, mtimeMs: facts.mtimeMs }, journal));
     }
   }
   fs.rmSync(ctx.workdir, { recursive: true, force: true });
   const reason = published.length === 0 && skipped.length > 0 ? 'every output already existed (on_conflict: skip)' : undefined;
-  return reason ? { status: 'succeeded', outputs: published, reason } : { status: 'succeeded', outputs: published };
+  const changes = journal.changes;
+  return reason ? { status: 'succeeded', outputs: published, reason, changes } : { status: 'succeeded', outputs: published, changes };
 }

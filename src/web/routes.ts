@@ -2,6 +2,7 @@ import { runningPid } from '../pidfile.js';
 import { approve, cancel, deny, jobDetail, listJobs, retry } from './api/jobs.js';
 import { serveFile, serveStaged } from './api/files.js';
 import { listInbox, listRules, testRule } from './api/rules.js';
+import { revertJob, revertRule } from './api/revert.js';
 import { spending } from './api/spending.js';
 import type { WebDeps } from './deps.js';
 import { sendJson } from './http.js';
@@ -19,9 +20,11 @@ export function routes(router: Router, deps: WebDeps, live: LiveUpdates): void {
     .post('/api/jobs/:id/deny', ({ res, params, body }) => sendJson(res, 200, deny(deps, params.id, body)))
     .post('/api/jobs/:id/retry', ({ res, params }) => sendJson(res, 200, retry(deps, params.id)))
     .post('/api/jobs/:id/cancel', ({ res, params }) => sendJson(res, 200, cancel(deps, params.id)))
+    .post('/api/jobs/:id/revert', ({ res, params, body }) => sendJson(res, 200, revertJob(deps, params.id, body)))
     .get('/api/rules', ({ res }) => sendJson(res, 200, listRules(deps)))
     .get('/api/rules/:name/inbox', ({ res, params }) => sendJson(res, 200, listInbox(deps, params.name)))
     .post('/api/rules/:name/test', async ({ res, params, body }) => sendJson(res, 200, await testRule(deps, params.name, body)))
+    .post('/api/rules/:name/revert', ({ res, params, body }) => sendJson(res, 200, revertRule(deps, params.name, body)))
     .get('/api/spending', ({ res, url }) => sendJson(res, 200, spending(deps, url)))
     .get('/api/files', ({ res, url }) => serveFile(deps, res, url))
     .get('/api/events', ({ req, res }) => live.attach(req, res));

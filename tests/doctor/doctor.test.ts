@@ -81,8 +81,8 @@ describe('dropwork doctor', () => {
     daemon = await startLikeManager([process.execPath, BIN, 'start'], env, m.home, env);
     const { code, report, text } = await doctor(env);
 
-    expect(report.checks.map((c) => c.id)).toEqual(['node', 'database', 'rules', 'provider', 'api-key', 'sandbox', 'notifications', 'watch-limit', 'disk', 'service']);
-    for (const id of ['node', 'database', 'rules', 'provider', 'api-key', 'notifications', 'watch-limit', 'disk', 'service']) {
+    expect(report.checks.map((c) => c.id)).toEqual(['node', 'database', 'rules', 'provider', 'api-key', 'sandbox', 'notifications', 'watch-limit', 'disk', 'undo', 'service']);
+    for (const id of ['node', 'database', 'rules', 'provider', 'api-key', 'notifications', 'watch-limit', 'disk', 'undo', 'service']) {
       expect(byId(report, id), id).toMatchObject({ status: 'pass' });
     }
     // The sandbox line says what the sandbox module itself would choose here.

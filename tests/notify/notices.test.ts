@@ -12,6 +12,7 @@ function job(patch: Partial<JobRow>): JobRow {
     id: nextId++, rule: 'r', file: null, sha256: null, dedupe_key: null, trigger: 'watch', status: 'succeeded', reason: null,
     attempts: 1, crashes: 0, run_at: now, locked_by: null, last_error: null, payload: '{}', outputs: '[]', input_tokens: 0,
     output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 0, created_at: now, started_at: now, finished_at: now, updated_at: now,
+    reverted_at: null, reverted_by: null, undo_expired: 0,
     ...patch,
   };
 }

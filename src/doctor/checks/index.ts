@@ -8,6 +8,7 @@ import { providerCheck } from './provider.js';
 import { rulesCheck } from './rules.js';
 import { sandboxCheck } from './sandbox.js';
 import { serviceCheck } from './service.js';
+import { undoCheck } from './undo.js';
 import { watchLimitCheck } from './watch-limit.js';
 
 /** Every check, in the order they are printed. */
@@ -21,5 +22,6 @@ export const CHECKS: Check[] = [
   notificationsCheck,
   watchLimitCheck,
   diskCheck,
+  undoCheck,
   serviceCheck,
 ];

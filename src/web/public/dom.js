@@ -33,7 +33,7 @@ function append(el, children) {
 
 export const STATUS_LABEL = {
   queued: 'Queued', running: 'Running', waiting: 'Waiting', succeeded: 'Done',
-  failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled',
+  failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled', reverted: 'Reverted',
 };
 
 export function statusPill(status, held) {

@@ -1,12 +1,14 @@
 // One job: what happened, what it cost, what it made, and the buttons to act on it.
 import { api, post } from './api.js';
 import { absTime, baseName, count, dirName, duration, fileUrl, h, money, relTime, statusPill, toast } from './dom.js';
+import { revertPreview } from './revert.js';
 import { TRANSCRIPT_KINDS, timelineEntry, transcriptEntry } from './transcript.js';
 
 export function mountJob(main, { params }) {
   const id = Number(params[0]);
   const head = h('div', { class: 'page-head' });
   const approvalSlot = h('div');
+  const revertSlot = h('div');
   const transcript = h('div', { class: 'transcript' });
   const transcriptCard = h('section', { class: 'card', 'aria-label': 'Transcript' }, h('h2', null, 'Transcript'), transcript);
   const timeline = h('ol', { class: 'timeline' });
@@ -14,7 +16,7 @@ export function mountJob(main, { params }) {
   const outputs = h('section', { class: 'card' });
   main.append(
     h('a', { class: 'back', href: '/', 'data-link': true }, '← All jobs'),
-    head, approvalSlot,
+    head, approvalSlot, revertSlot,
     h('div', { class: 'columns' },
       h('div', { class: 'col-main' }, transcriptCard, h('section', { class: 'card' }, h('h2', null, 'Timeline'), timeline)),
       h('aside', { class: 'col-side' }, outputs, details)),
@@ -38,13 +40,16 @@ export function mountJob(main, { params }) {
     const name = job.file ? baseName(job.file) : 'Scheduled run';
     const canRetry = ['failed', 'skipped', 'cancelled'].includes(job.status) || (job.status === 'waiting' && !job.awaiting_approval);
     const canCancel = ['queued', 'running'].includes(job.status) || (job.status === 'waiting' && !job.awaiting_approval);
+    const canRevert = job.status === 'succeeded';
     document.title = `${name} · dropwork`;
     head.replaceChildren(...[
       h('div', { class: 'title-row' }, h('h1', { class: 'file-title' }, name), statusPill(job.status, job.awaiting_approval)),
       h('p', { class: 'muted' }, h('a', { class: 'rule-tag', href: `/rules#${encodeURIComponent(job.rule)}`, 'data-link': true }, job.rule),
         ` · job #${job.id} · ${job.trigger === 'watch' ? 'dropped' : job.trigger === 'schedule' ? 'scheduled' : 'run by hand'} ${relTime(job.created_at)}`),
       job.reason && !job.awaiting_approval ? h('p', { class: `reason-box ${job.status}` }, job.reason) : null,
-      canRetry || canCancel ? h('div', { class: 'actions' },
+      job.reverted ? h('p', { class: 'muted' }, `Reverted ${job.reverted.by}, ${absTime(job.reverted.at)}`) : null,
+      canRetry || canCancel || canRevert ? h('div', { class: 'actions' },
+        canRevert ? h('button', { class: 'button', onclick: () => revertPreview(revertSlot, `/api/jobs/${id}/revert`, {}, refresh) }, 'Revert…') : null,
         canRetry ? h('button', { class: 'button', onclick: () => act('retry', {}, () => `Job ${id} queued again`) }, 'Retry') : null,
         canCancel ? h('button', { class: 'button danger-outline', onclick: () => act('cancel', {}, () => `Job ${id} cancelled`) }, 'Cancel job') : null) : null,
     ].filter(Boolean));

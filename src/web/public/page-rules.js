@@ -2,6 +2,7 @@
 // runs, and a dry run on a file from its own inbox.
 import { api, post } from './api.js';
 import { baseName, emptyState, h, relTime, statusPill, toast } from './dom.js';
+import { revertPreview } from './revert.js';
 
 export function mountRules(main) {
   const problems = h('div');
@@ -51,6 +52,17 @@ export function mountRules(main) {
     return h('div', { class: 'try' }, h('h3', null, 'Test a file against this rule'), form, result);
   }
 
+  // "Revert since": every job of the rule from that time on, newest first, after a preview.
+  function revertSince(rule) {
+    const since = h('input', { type: 'text', name: 'since', value: '1h', size: 16, 'aria-label': `Revert jobs of ${rule.name} since`, title: '"2026-11-30 14:00", "2h", "30m" or "today"' });
+    const slot = h('div');
+    const form = h('form', { class: 'dry-run', onsubmit: (e) => {
+      e.preventDefault();
+      revertPreview(slot, `/api/rules/${encodeURIComponent(rule.name)}/revert`, { since: since.value }, refresh);
+    } }, since, h('button', { class: 'button', type: 'submit' }, 'Preview revert'));
+    return h('div', { class: 'try' }, h('h3', null, 'Revert this rule’s jobs since'), form, slot);
+  }
+
   function card(rule) {
     const badges = [
       rule.valid ? h('span', { class: 'tag good' }, 'valid') : h('span', { class: 'tag bad' }, 'has problems'),
@@ -74,7 +86,8 @@ export function mountRules(main) {
         statusPill(j.status, j.status === 'waiting' && j.reason === 'awaiting approval'),
         h('a', { href: `/jobs/${j.id}`, 'data-link': true }, j.file ? baseName(j.file) : 'scheduled run'),
         h('span', { class: 'muted small' }, relTime(j.created_at))))) : h('p', { class: 'muted small' }, 'No runs yet.'),
-      rule.watch.length ? tryFile(rule) : null);
+      rule.watch.length ? tryFile(rule) : null,
+      rule.last_runs.length ? revertSince(rule) : null);
   }
 
   async function refresh() {

@@ -1,0 +1,22 @@
+import { Store } from '../../queue/store.js';
+import { undoSpace } from '../../undo/retention.js';
+import { formatBytes, pass, warn, type Check } from '../check.js';
+
+/** The space undo keeps earlier versions in, against `undo_max_mb`. */
+export const undoCheck: Check = {
+  id: 'undo',
+  title: 'Undo',
+  run(ctx) {
+    const store = new Store(ctx.paths.dbFile);
+    try {
+      const { bytes, versions } = undoSpace(store);
+      const limit = ctx.config.undo_max_mb * 1024 * 1024;
+      const summary = `${formatBytes(bytes)} in ${versions} earlier version(s) kept, limit ${ctx.config.undo_max_mb} MB; jobs can be reverted for ${ctx.config.undo_keep_days} days`;
+      // Pruning runs in the daemon every few hours: over the limit means it has not run lately.
+      if (bytes > limit) return warn(summary, 'start the daemon (it prunes the oldest versions), or raise undo_max_mb in config.yaml');
+      return pass(summary);
+    } finally {
+      store.close();
+    }
+  },
+};

@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Earlier versions of files that jobs replaced, kept by content under the data folder
+ * (undo/blobs/ab/abcdef…): the same version replaced twice is kept once.
+ */
+export class Blobs {
+  constructor(readonly dir: string) {}
+
+  pathOf(sha256: string): string {
+    return path.join(this.dir, sha256.slice(0, 2), sha256);
+  }
+
+  has(sha256: string): boolean {
+    return fs.existsSync(this.pathOf(sha256));
+  }
+
+  /**
+   * Keeps a copy of `file` as it is now and returns its hash. Copied, never hard-linked: a later
+   * append to the file would change a linked copy too. Written under a temporary name and
+   * renamed, so a crash never leaves a blob whose name lies about its content.
+   */
+  keep(file: string): { sha256: string; size: number } {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const temp = path.join(this.dir, `.keep-${randomBytes(6).toString('hex')}`);
+    try {
+      fs.copyFileSync(file, temp, fs.constants.COPYFILE_FICLONE);
+      const { sha256, size } = hashFile(temp);
+      const dest = this.pathOf(sha256);
+      if (fs.existsSync(dest)) return { sha256, size };
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.renameSync(temp, dest);
+      return { sha256, size };
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+  }
+
+  remove(sha256: string): number {
+    const p = this.pathOf(sha256);
+    try {
+      const { size } = fs.statSync(p);
+      fs.rmSync(p);
+      return size;
+    } catch {
+      return 0;
+    }
+  }
+}
+
+/** sha256 and size of a file, read in chunks so a large file costs no memory. */
+export function hashFile(file: string): { sha256: string; size: number } {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let size = 0;
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      size += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** sha256 of a file's first `length` bytes: what an appended-to ledger looked like earlier. */
+export function hashPrefix(file: string, length: number): string {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let left = length;
+  let pos = 0;
+  try {
+    while (left > 0) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, left), pos);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      left -= n;
+      pos += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** The file's sha256 and size, or undefined when there is no regular file there. */
+export function stateOf(file: string): { sha256: string; size: number } | undefined {
+  try {
+    if (!fs.lstatSync(file).isFile()) return undefined;
+    return hashFile(file);
+  } catch {
+    return undefined;
+  }
+}

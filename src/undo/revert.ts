@@ -1,0 +1,118 @@
+import path from 'node:path';
+import type { Paths } from '../paths.js';
+import type { Store } from '../queue/store.js';
+import { applyStep, stepsByJob } from './apply.js';
+import { Blobs } from './blobs.js';
+import { planRevert, type Plan, type Step } from './plan.js';
+
+export interface RevertRequest {
+  jobs: number[];
+  /** Also revert later jobs that changed the same files, newest first. */
+  cascade: boolean;
+  dryRun: boolean;
+  /** Who asked, for the history: "by hand", "from the dashboard". */
+  by: string;
+}
+
+export type RevertResult =
+  | { ok: true; plan: Plan; reverted: number[] }
+  | { ok: false; plan: Plan; why: string };
+
+export function blobsFor(paths: Pick<Paths, 'dataDir'>): Blobs {
+  return new Blobs(path.join(paths.dataDir, 'undo', 'blobs'));
+}
+
+/** What a step does, in the user's words. */
+export function describeStep(s: Step): string {
+  switch (s.do) {
+    case 'remove': return `remove ${s.path} (the job created it)`;
+    case 'restore': return `put back the earlier version of ${s.path} (${s.to?.size ?? 0} bytes)`;
+    case 'truncate': return `remove what the job added to ${s.path} (back to ${s.to?.size ?? 0} bytes)`;
+    case 'return': return `move the original back from ${s.movedTo} to ${s.path}`;
+  }
+}
+
+/** Why a plan cannot go ahead, in one message; undefined when it can. */
+function refusal(plan: Plan): string | undefined {
+  const lines = [
+    ...plan.refused.map((r) => r.why),
+    ...plan.blockers.map((b) => `job ${b.job}: ${b.why}`),
+  ];
+  if (lines.length === 0) return undefined;
+  const later = [...new Set(plan.blockers.flatMap((b) => b.later))];
+  const hint = later.length ? `\n--cascade also reverts the later job(s) ${later.join(', ')}, newest first` : '';
+  return `nothing was changed:\n  ${lines.join('\n  ')}${hint}`;
+}
+
+/**
+ * Puts back what jobs changed. Plans first and touches nothing unless every file is as the jobs
+ * left it; then each job's steps run, newest job first, and the job becomes `reverted` in one
+ * transaction with its last step. The revert is recorded before it starts, so one killed
+ * half-way is finished by running it again or by the next daemon start (resumeReverts).
+ */
+export function revertJobs(store: Store, blobs: Blobs, req: RevertRequest): RevertResult {
+  const plan = planRevert(store.db, blobs, req.jobs, req.cascade);
+  const why = refusal(plan);
+  if (why) return { ok: false, plan, why };
+  if (req.dryRun || plan.jobs.length === 0) return { ok: true, plan, reverted: [] };
+  const record = store.db.prepare('INSERT INTO reverts (jobs, by, started_at) VALUES (?, ?, ?) RETURNING id').get(JSON.stringify(plan.jobs), req.by, Date.now()) as { id: number };
+  const reverted = carryOut(store, blobs, plan, req.by);
+  store.db.prepare('UPDATE reverts SET finished_at = ? WHERE id = ?').run(Date.now(), record.id);
+  return { ok: true, plan, reverted };
+}
+
+function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string): number[] {
+  const mark = store.db.prepare("UPDATE jobs SET status = 'reverted', reverted_at = ?, reverted_by = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'succeeded'");
+  const reverted: number[] = [];
+  for (const [job, steps] of stepsByJob(plan)) {
+    for (const step of steps) {
+      const outcome = applyStep(step, blobs);
+      store.log(job, 'revert', `${outcome === 'done' ? '' : 'already done: '}${describeStep(step)}`);
+    }
+    const at = Date.now();
+    if (mark.run(at, by, `reverted ${by}`, at, job).changes === 1) {
+      store.log(job, 'reverted', `reverted ${by}`);
+      reverted.push(job);
+    }
+  }
+  return reverted;
+}
+
+/** Reverts a crash or kill cut short: run again to the end (each step knows when it is done). */
+export function resumeReverts(store: Store, blobs: Blobs): { resumed: number[]; stuck: string[] } {
+  const open = store.db.prepare('SELECT id, jobs, by FROM reverts WHERE finished_at IS NULL ORDER BY id').all() as { id: number; jobs: string; by: string }[];
+  const resumed: number[] = [];
+  const stuck: string[] = [];
+  for (const r of open) {
+    const jobs = JSON.parse(r.jobs) as number[];
+    const result = revertJobs(store, blobs, { jobs, cascade: false, dryRun: false, by: r.by });
+    if (result.ok) {
+      store.db.prepare('UPDATE reverts SET finished_at = ? WHERE id = ?').run(Date.now(), r.id);
+      resumed.push(...result.reverted);
+    } else {
+      stuck.push(`revert of job ${jobs.join(', ')}: ${result.why}`);
+    }
+  }
+  return { resumed, stuck };
+}
+
+/** Finished jobs of a rule in a time window, newest first: what `rules revert` reverts. */
+export function jobsOfRuleBetween(store: Store, rule: string, since: number, until: number): number[] {
+  return (store.db.prepare("SELECT id FROM jobs WHERE rule = ? AND status = 'succeeded' AND finished_at >= ? AND finished_at <= ? ORDER BY id DESC")
+    .all(rule, since, until) as { id: number }[]).map((r) => r.id);
+}
+
+/** A plan as the JSON API and `--json` show it. */
+export function planView(r: RevertResult, dryRun: boolean): Record<string, unknown> {
+  return {
+    ok: r.ok,
+    ...(r.ok ? {} : { why: r.why }),
+    dry_run: dryRun,
+    jobs: r.plan.jobs,
+    already_reverted: r.plan.alreadyReverted,
+    steps: r.plan.steps.map((s) => ({ job: s.job, action: s.do, path: s.path, text: describeStep(s) })),
+    blockers: r.plan.blockers,
+    refused: r.plan.refused,
+    reverted: r.ok ? r.reverted : [],
+  };
+}

@@ -1,0 +1,126 @@
+/** Revert against real folders and a real history file: exact bytes back, or nothing touched. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hashFile } from '../../src/undo/blobs.js';
+import { revertJobs } from '../../src/undo/revert.js';
+import { append, snapshot, undoBench, write, type UndoBench } from './helpers.js';
+
+let b: UndoBench;
+beforeEach(() => { b = undoBench(); });
+afterEach(() => b.cleanup());
+
+const revert = (jobs: number[], opts: { cascade?: boolean; dryRun?: boolean } = {}) =>
+  revertJobs(b.store, b.blobs, { jobs, cascade: opts.cascade ?? false, dryRun: opts.dryRun ?? false, by: 'by hand' });
+
+describe('revert', () => {
+  it('removes a file the job created and marks the job reverted, saying by whom', () => {
+    const f = path.join(b.out, 'a.txt');
+    const id = b.job((j) => write(j, f, 'hello'));
+    const r = revert([id]);
+    expect(r.ok).toBe(true);
+    expect(fs.existsSync(f)).toBe(false);
+    const row = b.store.get(id);
+    expect(row?.status).toBe('reverted');
+    expect(row?.reverted_by).toBe('by hand');
+    expect(b.store.logs(id).some((l) => l.kind === 'revert' && l.message.includes('remove'))).toBe(true);
+  });
+
+  it('puts back the exact earlier bytes of a replaced file, kept once however often it was replaced', () => {
+    const f = path.join(b.out, 'report.bin');
+    const earlier = Buffer.from([0, 1, 2, 255, 10, 13]);
+    fs.writeFileSync(f, earlier);
+    const id = b.job((j) => write(j, f, 'new version'));
+    expect(revert([id]).ok).toBe(true);
+    expect(fs.readFileSync(f).equals(earlier)).toBe(true);
+    // The same earlier content replaced again: still one blob.
+    b.job((j) => write(j, f, 'v2'));
+    fs.writeFileSync(f, earlier);
+    b.job((j) => write(j, f, 'v3'));
+    const blobs = fs.readdirSync(b.blobs.dir, { recursive: true }).filter((n) => String(n).length > 60);
+    expect(blobs).toHaveLength(1);
+  });
+
+  it('dry run lists every step and changes nothing', () => {
+    const f = path.join(b.out, 'a.txt');
+    const id = b.job((j) => write(j, f, 'x'));
+    const before = snapshot(b.out);
+    const r = revert([id], { dryRun: true });
+    expect(r.ok && r.plan.steps.map((s) => s.do)).toEqual(['remove']);
+    expect(snapshot(b.out)).toEqual(before);
+    expect(b.store.get(id)?.status).toBe('succeeded');
+  });
+
+  it('refuses, touching nothing, when the person edited an output; names the file', () => {
+    const f = path.join(b.out, 'a.txt');
+    const g = path.join(b.out, 'b.txt');
+    const id = b.job((j) => { write(j, f, 'x'); write(j, g, 'y'); });
+    fs.writeFileSync(g, 'edited by hand');
+    const before = snapshot(b.out);
+    const r = revert([id]);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.why).toContain(g);
+    expect(snapshot(b.out)).toEqual(before);
+    expect(b.store.get(id)?.status).toBe('succeeded');
+  });
+
+  it('a ledger appended to by two later jobs: refused without --cascade, exact earlier bytes with it', () => {
+    const ledger = path.join(b.out, 'receipts.csv');
+    fs.writeFileSync(ledger, 'date,vendor,total\n');
+    const start = fs.readFileSync(ledger);
+    const first = b.job((j) => append(j, ledger, '2026-11-01,Acme,10.00\n'));
+    const second = b.job((j) => append(j, ledger, '2026-11-02,Bolt,20.00\n'));
+    const third = b.job((j) => append(j, ledger, '2026-11-03,Crane,30.00\n'));
+    const refused = revert([first]);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.why).toMatch(new RegExp(`job ${second}.*${third}|job ${third}.*${second}|--cascade`, 's'));
+    expect(fs.readFileSync(ledger, 'utf8').split('\n')).toHaveLength(5);
+    const r = revert([first], { cascade: true });
+    expect(r.ok && r.reverted).toEqual([third, second, first]);
+    expect(fs.readFileSync(ledger).equals(start)).toBe(true);
+  });
+
+  it('reverting only the newest append leaves the earlier rows', () => {
+    const ledger = path.join(b.out, 'l.csv');
+    b.job((j) => append(j, ledger, 'h\n'));
+    b.job((j) => append(j, ledger, 'a\n'));
+    const last = b.job((j) => append(j, ledger, 'b\n'));
+    expect(revert([last]).ok).toBe(true);
+    expect(fs.readFileSync(ledger, 'utf8')).toBe('h\na\n');
+  });
+
+  it('moves an original back from where after: put it', () => {
+    const inbox = path.join(b.root, 'inbox');
+    const trash = path.join(b.root, 'trash');
+    fs.mkdirSync(inbox);
+    fs.mkdirSync(trash);
+    const original = path.join(inbox, 'scan.pdf');
+    fs.writeFileSync(original, '%PDF-1.4 scan');
+    const info = path.join(trash, 'scan.pdf.trashinfo');
+    const id = b.job((j) => {
+      const content = hashFile(original);
+      fs.renameSync(original, path.join(trash, 'scan.pdf'));
+      fs.writeFileSync(info, '[Trash Info]\n');
+      j.movedOriginal(original, path.join(trash, 'scan.pdf'), content, info);
+    });
+    expect(revert([id]).ok).toBe(true);
+    expect(fs.readFileSync(original, 'utf8')).toBe('%PDF-1.4 scan');
+    expect(fs.existsSync(path.join(trash, 'scan.pdf'))).toBe(false);
+    expect(fs.existsSync(info)).toBe(false);
+  });
+
+  it('is idempotent: a second revert does nothing and says the job is already reverted', () => {
+    const f = path.join(b.out, 'a.txt');
+    const id = b.job((j) => write(j, f, 'x'));
+    expect(revert([id]).ok).toBe(true);
+    const again = revert([id]);
+    expect(again.ok && again.plan.alreadyReverted).toEqual([id]);
+  });
+
+  it('refuses jobs that did not finish', () => {
+    const row = b.store.enqueue({ rule: 'r', file: null, sha256: 'q', trigger: 'manual', dedupe: false });
+    const r = revert([row?.id ?? 0]);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.why).toContain('is queued');
+  });
+});
