@@ -1,7 +1,7 @@
 import { jobLine, localClock, localTime, statusWord, zoneName } from '../human.js';
 import { heldPayload } from '../run/approval.js';
 import { cancelJob, retryJob } from '../run/control.js';
-import { isJobStatus, toView, type JobView } from '../queue/status.js';
+import { isJobStatus, JOB_STATUSES, toView, type JobView } from '../queue/status.js';
 import type { LogEntry } from '../queue/store.js';
 import { CliError, parseId, printJson, table, withStore } from './shared.js';
 
@@ -13,7 +13,7 @@ export interface ListOptions {
 }
 
 export function jobsList(opts: ListOptions): void {
-  if (opts.status && !isJobStatus(opts.status)) throw new CliError(`"${opts.status}" is not a job status (queued, running, waiting, succeeded, failed, skipped, cancelled)`);
+  if (opts.status && !isJobStatus(opts.status)) throw new CliError(`"${opts.status}" is not a job status (${JOB_STATUSES.join(', ')})`);
   const limit = opts.limit ? Number(opts.limit) : 20;
   if (!Number.isInteger(limit) || limit <= 0) throw new CliError('--limit takes a whole number');
   withStore((store) => {
