@@ -9,6 +9,8 @@ import { removeLeftoverTemps } from './publish/publish.js';
 import { Store } from './queue/store.js';
 import { Worker } from './queue/worker.js';
 import { RuleSet } from './rules/registry.js';
+import { ruleWarnings } from './rules/warnings.js';
+import { formatLocated } from './errors.js';
 import type { Rule } from './rules/rule.js';
 import { claimPidFile, releasePidFile } from './pidfile.js';
 import { Inboxes } from './watch/inboxes.js';
@@ -29,6 +31,8 @@ export interface DaemonState {
   heartbeat: number;
   rules: number;
   rule_errors: string[];
+  /** config.yaml's problems; the defaults stand in for what they hid. */
+  config_errors: string[];
   inboxes: { path: string; mode: 'events' | 'polling'; reason: string }[];
   plugins: Record<string, Record<string, unknown>>;
 }
@@ -46,6 +50,8 @@ export class Daemon {
   readonly intake: Intake;
   readonly inboxes: Inboxes;
   config: Config;
+  /** What was wrong with config.yaml at start, for `status`. */
+  readonly configErrors: string[];
   private paused = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private rulesWatcher: FSWatcher | undefined;
@@ -57,6 +63,7 @@ export class Daemon {
     const loaded = loadConfig(paths.configFile);
     this.config = { ...loaded.config, ...opts.configOverrides };
     this.log = createLogger({ dir: paths.logsDir, level: this.config.log_level, console: opts.console ?? false });
+    this.configErrors = loaded.errors.map((e) => e.message);
     for (const e of loaded.errors) this.log.error(`config: ${e.message}`);
     this.events.reportListenerErrorsTo((event, err) => this.log.warn('an event listener failed', { event, error: String(err) }));
     this.store = new Store(paths.dbFile);
@@ -116,6 +123,7 @@ export class Daemon {
     this.ruleSet.reload();
     for (const e of this.ruleSet.errors) this.log.error(`rule file: ${e.message}`);
     for (const f of this.ruleSet.stale) this.log.warn('keeping the last valid version of this rule file until it is fixed', { file: f });
+    for (const w of ruleWarnings(this.ruleSet.list(), this.config)) this.log.warn(`rule file: ${formatLocated(w.location, `warning: ${w.detail}`)}`);
     this.events.emit('rules:loaded', this.ruleSet.rules.size, this.ruleSet.errors.length);
   }
 
@@ -153,6 +161,7 @@ export class Daemon {
       heartbeat: Date.now(),
       rules: this.ruleSet.rules.size,
       rule_errors: this.ruleSet.errors.map((e) => e.message),
+      config_errors: this.configErrors,
       inboxes: this.inboxes.list(),
       plugins: Object.fromEntries(plugins().filter((p) => p.status).map((p) => [p.name, p.status?.() ?? {}])),
     };

@@ -1,4 +1,4 @@
-import { isAlias, isCollection, isNode, isPair, isScalar, type Document, type Node } from 'yaml';
+import { isAlias, isCollection, isNode, isPair, type Document, type Node } from 'yaml';
 
 /**
  * The limits a settings file must fit before it is read as YAML. Rule files and config.yaml are
@@ -69,7 +69,8 @@ export function findRefusals(doc: Document.Parsed): { node: Node; kind: Refusal;
       continue;
     }
     if (node.anchor) found.push({ node, kind: 'anchor', depth });
-    if (node.tag && (isScalar(node) || isCollection(node)) && hasExplicitTag(node)) found.push({ node, kind: 'tag', depth });
+    // The parser sets `tag` only for tags written in the file (`!x`, `!!str`).
+    if (node.tag) found.push({ node, kind: 'tag', depth });
     if (isCollection(node)) {
       if (depth > MAX_DEPTH) {
         found.push({ node, kind: 'depth', depth });
@@ -79,11 +80,6 @@ export function findRefusals(doc: Document.Parsed): { node: Node; kind: Refusal;
     }
   }
   return found;
-}
-
-/** The composer sets `tag` only for tags written in the file (`!x`, `!!str`). */
-function hasExplicitTag(node: Node): boolean {
-  return typeof node.tag === 'string' && node.tag.length > 0;
 }
 
 export function tooBig(bytes: number): string {

@@ -1,27 +1,41 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeAction, planActions } from '../actions/index.js';
+import { loadConfig } from '../config.js';
+import { formatLocated } from '../errors.js';
 import { matchFile } from '../rules/match.js';
 import { RuleSet } from '../rules/registry.js';
 import type { Rule } from '../rules/rule.js';
+import { ruleWarnings } from '../rules/warnings.js';
 import { CliError, paths, printJson } from './shared.js';
 
-/** `rules check`: every problem as FILE:LINE:COL field: message; exit 1 when there is any. */
+/**
+ * `rules check`: every problem in the rule files and config.yaml as FILE:LINE:COL field: message,
+ * then the warnings (valid, but not quite what the rule says). Exit 1 when there is a problem;
+ * warnings alone exit 0, so a script that checks before a restart is not stopped by them.
+ */
 export function rulesCheck(opts: { json?: boolean }): number {
   const p = paths();
   const set = new RuleSet(p.rulesDir, p.home);
   set.reload();
+  const loaded = loadConfig(p.configFile);
+  const problems = [...loaded.errors, ...set.errors];
+  const warnings = ruleWarnings(set.list(), loaded.config);
   if (opts.json) {
     printJson({
-      valid: set.errors.length === 0,
+      valid: problems.length === 0,
       rules: set.list().map((r) => ({ name: r.name, file: r.source.file, line: r.source.line })),
-      errors: set.errors.map((e) => ({ ...e.location, message: e.detail })),
+      errors: problems.map((e) => ({ ...e.location, message: e.detail })),
+      warnings: warnings.map((w) => ({ ...w.location, message: w.detail })),
     });
   } else {
-    for (const e of set.errors) process.stdout.write(`${e.message}\n`);
-    process.stdout.write(set.errors.length === 0 ? `${set.rules.size} rule(s), all valid\n` : `${set.errors.length} problem(s) in ${p.rulesDir}\n`);
+    for (const e of problems) process.stdout.write(`${e.message}\n`);
+    for (const w of warnings) process.stdout.write(`${formatLocated(w.location, `warning: ${w.detail}`)}\n`);
+    const warned = warnings.length ? `; ${warnings.length} warning(s)` : '';
+    const where = loaded.errors.length ? `${p.rulesDir} and ${p.configFile}` : p.rulesDir;
+    process.stdout.write(problems.length === 0 ? `${set.rules.size} rule(s), all valid${warned}\n` : `${problems.length} problem(s) in ${where}${warned}\n`);
   }
-  return set.errors.length === 0 ? 0 : 1;
+  return problems.length === 0 ? 0 : 1;
 }
 
 /** Hooks that add to a dry run (the agent's `if:` decision). */

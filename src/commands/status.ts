@@ -16,6 +16,7 @@ export function status(opts: { json?: boolean }): void {
       database: p.dbFile,
       rules: state?.rules ?? null,
       rule_errors: state?.rule_errors ?? [],
+      config_errors: state?.config_errors ?? [],
       inboxes: state?.inboxes ?? [],
       queue: counts,
       spent_today_usd: Number(spentToday.toFixed(4)),
@@ -30,6 +31,9 @@ export function status(opts: { json?: boolean }): void {
     if (state) {
       out.push(`rules: ${state.rules}${state.rule_errors.length ? `, ${state.rule_errors.length} problem(s):` : ''}`);
       for (const e of state.rule_errors) out.push(`  ${e}`);
+      // Older daemons wrote no config_errors.
+      const configErrors = state.config_errors ?? [];
+      if (configErrors.length) out.push(`config.yaml: ${configErrors.length} problem(s), defaults used instead:`, ...configErrors.map((e) => `  ${e}`));
       out.push('inboxes:');
       out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : 'watching'])).trimEnd());
       for (const [name, facts] of Object.entries(state.plugins)) out.push(`${name}: ${Object.entries(facts).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);

@@ -37,6 +37,31 @@ describe('dropwork rules check', () => {
   });
 });
 
+describe('dropwork rules check: warnings and config.yaml', () => {
+  it('a rule asking for more jobs at once than config allows is a warning, and warnings alone exit 0', async () => {
+    home = makeHome({
+      rules: { 'busy.yaml': 'name: busy\nwatch: inbox/busy\nconcurrency: 4\nactions: [{copy: x}]\n' },
+      config: 'concurrency: 2\n',
+    });
+    const file = path.join(home.paths.rulesDir, 'busy.yaml');
+    const r = await cli(home, ['rules', 'check']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      `${file}:3:1 concurrency: warning: asks for 4 jobs at once, but config.yaml's concurrency is 2 for all rules together, so at most 2 run: raise concurrency in config.yaml, or lower it here\n`
+      + '1 rule(s), all valid; 1 warning(s)\n');
+    const json = JSON.parse((await cli(home, ['rules', 'check', '--json'])).stdout) as { valid: boolean; warnings: { line: number; field: string }[] };
+    expect(json.valid).toBe(true);
+    expect(json.warnings).toMatchObject([{ file, line: 3, col: 1, field: 'concurrency' }]);
+  });
+
+  it('reports config.yaml problems too, located, and exits 1', async () => {
+    home = makeHome({ rules: { 'a.yaml': 'name: a\nwatch: inbox/a\nactions: [{copy: x}]\n' }, config: 'concurency: 4\n' });
+    const r = await cli(home, ['rules', 'check']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`${home.paths.configFile}:1:1 concurency: unknown key "concurency" (did you mean "concurrency"?)\n1 problem(s) in ${home.paths.rulesDir} and ${home.paths.configFile}\n`);
+  });
+});
+
 describe('dropwork rules test', () => {
   it('says whether a file would match and what would happen, touching nothing', async () => {
     home = makeHome({ rules: { 'a.yaml': 'name: scans\nwatch: inbox/scans\nfiles: ["*.pdf"]\nactions:\n  - move: "{modified:YYYY}"\n  - rename: "scan {name}{ext}"\nafter: trash\n' } });

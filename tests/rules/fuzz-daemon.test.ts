@@ -68,6 +68,8 @@ describe('fuzzed rule files dropped into a running daemon', () => {
       fs.writeFileSync(home.paths.configFile, 'settle_ms: 150\nconcurrency: *2\n');
       daemon = await spawnDaemon(home);
       expect(daemon.output()).toContain(`config: ${home.paths.configFile}:2:14 a value that starts with * must be in quotes`);
+      const status = JSON.parse((await cli(home, ['status', '--json'])).stdout) as { config_errors: string[] };
+      expect(status.config_errors).toEqual([expect.stringMatching(new RegExp(`^${home.paths.configFile}:2:14 `))]);
       fs.writeFileSync(path.join(home.inbox('zz-canary'), 'after-restart.txt'), 'x');
       await waitFor(() => fs.existsSync(path.join(home.output('zz-canary'), 'after-restart.txt')), 30_000, 'the canary after a restart');
       console.log(`fuzz (daemon): ${BATCHES} batches, ${dropped} mutated rule files dropped in, 0 crashes, ${logged.length} logged rule-file errors, all located`);

@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { rulesCheck } from '../../src/doctor/checks/rules.js';
+import { doctorContext } from '../../src/doctor/run.js';
+import { resolvePaths } from '../../src/paths.js';
 import { loadRuleFile, loadRuleText } from '../../src/rules/load.js';
 import { RuleSet } from '../../src/rules/registry.js';
 
@@ -123,5 +126,24 @@ describe('config.yaml mistakes', () => {
       expect(errors[0]?.message, text).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${where} `));
       expect(errors[0]?.message, text).toMatch(what);
     }
+  });
+});
+
+describe('dropwork doctor on the same mistakes', () => {
+  it('names file, line and column for a rule file and config.yaml, and warns about concurrency', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-doctor-'));
+    const paths = resolvePaths({ DROPWORK_HOME: dir });
+    fs.mkdirSync(paths.rulesDir, { recursive: true });
+    fs.writeFileSync(path.join(paths.rulesDir, 'scans.yaml'), 'name: scans\nwatch: in\nfiles: *.pdf\nactions: [{copy: x}]\n');
+    fs.writeFileSync(paths.configFile, 'port: &p 1\n');
+    const broken = await rulesCheck.run(doctorContext(paths, {}));
+    expect(broken.status).toBe('fail');
+    expect(broken.summary).toContain(`${paths.configFile}:1:7 a value that starts with & must be in quotes`);
+    expect(broken.summary).toContain(`${paths.rulesDir}/scans.yaml:3:8 a value that starts with * must be in quotes: files: "*.pdf"`);
+    fs.writeFileSync(path.join(paths.rulesDir, 'scans.yaml'), 'name: scans\nwatch: in\nconcurrency: 3\nactions: [{copy: x}]\n');
+    fs.writeFileSync(paths.configFile, 'concurrency: 1\n');
+    const warned = await rulesCheck.run(doctorContext(paths, {}));
+    expect(warned).toMatchObject({ status: 'warn', summary: expect.stringContaining(`${paths.rulesDir}/scans.yaml:3:1 concurrency: asks for 3 jobs at once`) as unknown });
+    fs.rmSync(dir, { recursive: true });
   });
 });

@@ -1,3 +1,5 @@
+import { formatLocated } from '../../errors.js';
+import { ruleWarnings } from '../../rules/warnings.js';
 import { fail, pass, warn, type Check } from '../check.js';
 
 /** Every rule file and config.yaml parse and say something dropwork can run. */
@@ -14,6 +16,10 @@ export const rulesCheck: Check = {
     const stuck = rules.filter((r) => r.schedule && r.actions && r.watch.length === 0).map((r) => r.name);
     if (stuck.length > 0) {
       return warn(`${stuck.join(', ')}: a schedule with \`actions:\` but no \`watch:\` has no files to act on`, 'add `watch: FOLDER` (swept at each firing), or use `do:`');
+    }
+    const warnings = ruleWarnings(rules, ctx.config);
+    if (warnings.length > 0) {
+      return warn(`${warnings.length} warning(s): ${warnings.map((w) => formatLocated(w.location, w.detail)).join('; ')}`, 'the rules run, but not quite as written; `dropwork rules check` lists the warnings');
     }
     return pass(`${rules.length} rule(s), all valid: ${rules.map((r) => r.name).join(', ')}`);
   },
