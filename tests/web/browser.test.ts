@@ -171,6 +171,32 @@ describe('the dashboard in a browser', () => {
     expect(await page.evaluate("fetch(document.querySelector('.out-name').href).then((r) => r.text())")).toBe('taxi 18.00 EUR\n');
   });
 
+  it('reverting an approved job from its page: a preview first, then its output goes and the original comes back', async () => {
+    await page.goto(`${base}/`);
+    const original = drop('inbox/receipts/bus.txt', 'bus 2.40 EUR\n');
+    const id = await rowFor('bus.txt', 'held');
+    await page.goto(`${base}/jobs/${id}`);
+    await page.getByRole('button', { name: 'Approve and publish' }).click();
+    await page.locator('.title-row .pill.succeeded').waitFor();
+    const published = path.join(home, 'outputs/receipts/bus.txt');
+    expect(fs.existsSync(published)).toBe(true);
+    expect(fs.existsSync(original)).toBe(false);
+    await page.getByRole('button', { name: 'Revert…' }).click();
+    const preview = page.locator('section[aria-label="Revert"]');
+    await preview.waitFor();
+    const text = await preview.textContent();
+    expect(text).toContain(`remove ${published}`);
+    expect(text).toContain(`to ${original}`);
+    // The preview changed nothing.
+    expect(fs.existsSync(published)).toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'job-revert.png'), fullPage: true });
+    await preview.getByRole('button', { name: 'Revert', exact: true }).click();
+    await page.locator('.title-row .pill.reverted').waitFor();
+    expect(fs.existsSync(published)).toBe(false);
+    expect(fs.readFileSync(original, 'utf8')).toBe('bus 2.40 EUR\n');
+    expect(await page.locator('.page-head').textContent()).toContain('Reverted from the dashboard');
+  });
+
   it('denying a held job discards its output and keeps the reason', async () => {
     await page.goto(`${base}/`);
     const original = drop('inbox/receipts/gift.txt', 'gift 30.00\n');

@@ -56,7 +56,7 @@ export function mountRules(main) {
   function revertSince(rule) {
     const since = h('input', { type: 'text', name: 'since', value: '1h', size: 16, 'aria-label': `Revert jobs of ${rule.name} since`, title: '"2026-11-30 14:00", "2h", "30m" or "today"' });
     const slot = h('div');
-    const form = h('form', { class: 'dry-run', onsubmit: (e) => {
+    const form = h('form', { class: 'revert-since', onsubmit: (e) => {
       e.preventDefault();
       revertPreview(slot, `/api/rules/${encodeURIComponent(rule.name)}/revert`, { since: since.value }, refresh);
     } }, since, h('button', { class: 'button', type: 'submit' }, 'Preview revert'));
