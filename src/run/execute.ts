@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UnrecoverableError } from '../errors.js';
 import { publish } from '../publish/publish.js';
+import { untilWritten } from '../watch/writers.js';
 import { applyAfter } from './after.js';
 import { holdForApproval, needsApproval } from './approval.js';
-import { payloadOf, type JobContext } from './context.js';
+import type { JobContext } from './context.js';
+import { confirmOriginal } from './original.js';
 import { runnerFor } from './runners.js';
 
 export type Outcome =
@@ -26,19 +28,25 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
   if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
+  // A writer still holding the original open may not be done: its next bytes would make this
+  // job's outputs a half. Wait for it; the check in finishPublishing then sees what it wrote.
+  if (ctx.job.file) await untilWritten(ctx.job.file, ctx.signal);
   return finishPublishing(ctx, staged);
 }
 
-/** Publishes staged outputs and applies `after:`; also what approving a held job does. */
-export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step'>, staged: Parameters<typeof publish>[0]): Outcome {
+/**
+ * Publishes staged outputs and applies `after:`; also what approving a held job does. Nothing
+ * is published, and the original is left alone, when the original is no longer the content
+ * the job worked on (original.ts).
+ */
+export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step' | 'store'>, staged: Parameters<typeof publish>[0]): Outcome {
+  const original = confirmOriginal(ctx.job, ctx.store);
   const { published, skipped } = publish(staged);
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
   if (ctx.job.file && ctx.job.trigger !== 'schedule') {
-    const facts = payloadOf(ctx.job);
-    if (facts.size !== undefined && facts.mtimeMs !== undefined) {
-      ctx.step('after', applyAfter(ctx.rule.after, ctx.job.file, { size: facts.size, mtimeMs: facts.mtimeMs }));
-    }
+    if (original.state === 'same') ctx.step('after', applyAfter(ctx.rule, ctx.job.file, original.seen));
+    else if (original.state === 'gone') ctx.step('after', ctx.rule.after.kind === 'keep' ? 'kept the original' : 'the original was already gone');
   }
   fs.rmSync(ctx.workdir, { recursive: true, force: true });
   const reason = published.length === 0 && skipped.length > 0 ? 'every output already existed (on_conflict: skip)' : undefined;

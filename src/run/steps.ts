@@ -30,7 +30,9 @@ export async function runSteps(ctx: JobContext): Promise<RunResult> {
   }
   // Same size and mtime as when it was queued means the same content (as the rescan assumes);
   // anything else is hashed again, so a job never works on content it was not queued for.
-  const unchanged = before.size === facts.size && before.mtimeMs === facts.mtimeMs;
+  // A stat after the copy too: a writer that went on while it was copied leaves a torn copy.
+  const after = statOrUndefined(job.file);
+  const unchanged = before.size === facts.size && before.mtimeMs === facts.mtimeMs && after?.size === before.size && after.mtimeMs === before.mtimeMs;
   if (job.sha256 && !unchanged && (await sha256File(original)) !== job.sha256) {
     throw new SkipJob('the file changed before its job ran; its new content gets a job of its own');
   }
@@ -62,5 +64,13 @@ function linkOrCopy(from: string, to: string): void {
     fs.linkSync(from, to);
   } catch {
     fs.copyFileSync(from, to);
+  }
+}
+
+function statOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
   }
 }

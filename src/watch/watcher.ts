@@ -3,6 +3,7 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { errorCode } from '../errors.js';
 import { isIgnoredName, isInside } from '../rules/match.js';
+import { writersOf } from './writers.js';
 
 export type WatchMode = 'events' | 'polling';
 
@@ -38,7 +39,8 @@ const OUT_OF_WATCHES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
 
 /**
  * One inbox. A file is handed on once its size and mtime have stayed the same for the settle
- * window, so a slow copy or a scanner still writing is processed once, complete.
+ * window and no process holds it open for writing (writers.ts), so a slow copy or a scanner
+ * still writing is processed once, complete.
  */
 export class InboxWatcher {
   private watcher: FSWatcher | undefined;
@@ -139,10 +141,29 @@ export class InboxWatcher {
       return;
     }
     if (st.size !== known.size || st.mtimeMs !== known.mtimeMs) return this.touch(file);
-    this.pending.delete(file);
     const arrived: ArrivedFile = { path: file, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs };
     if (st.isSymbolicLink()) arrived.linkTarget = safeReadlink(file);
-    else if (!st.isFile()) return;
+    else if (!st.isFile()) return this.forget(file);
+    else return void this.unlessBeingWritten(file, known, arrived);
+    this.pending.delete(file);
+    this.opts.onFile(arrived);
+  }
+
+  /**
+   * A writer that pauses longer than the settle window (a download, a scanner between pages)
+   * still holds the file open for writing: it stays pending, and its window starts again.
+   */
+  private async unlessBeingWritten(file: string, known: object, arrived: ArrivedFile): Promise<void> {
+    let writers: string[] = [];
+    try {
+      writers = await writersOf(file);
+    } catch {
+      /* unknown: the settle window alone decides */
+    }
+    // A change, an unlink or close() while looking replaced or removed this entry: theirs stands.
+    if (this.closed || this.pending.get(file) !== known) return;
+    if (writers.length > 0) return this.touch(file);
+    this.pending.delete(file);
     this.opts.onFile(arrived);
   }
 
