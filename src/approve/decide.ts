@@ -80,7 +80,7 @@ export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Ru
   try {
     // The rule as shown when the job was held: approving does what the person saw.
     const heldRule: Rule = { ...rule, after: held.after };
-    const outcome = finishPublishing({ job: row, rule: heldRule, workdir: jobDir(deps.paths.jobsDir, id), step, store: deps.store }, held.staged);
+    const outcome = finishPublishing({ job: row, rule: heldRule, workdir: jobDir(deps.paths.jobsDir, id), step, store: deps.store, paths: deps.paths }, held.staged);
     if (outcome.status !== 'succeeded') throw new Error('publishing did not finish');
     const moved = deps.store.move(id, 'succeeded', { reason: outcome.reason ?? null, outputs: JSON.stringify(outcome.outputs) }, { from: ['waiting'] });
     if (!moved) throw new DecisionError(`job ${id} changed while it was being published`);

@@ -13,6 +13,11 @@ export type Outcome =
   | { status: 'succeeded'; outputs: string[]; reason?: string }
   | { status: 'waiting'; reason: string; payload: string };
 
+/** The lock every process that publishes shares (src/publish/lock.ts). */
+export function publishLockFile(paths: Pick<JobContext['paths'], 'dataDir'>): string {
+  return path.join(paths.dataDir, 'publish.lock');
+}
+
 export function jobDir(jobsDir: string, jobId: number): string {
   return path.join(jobsDir, String(jobId));
 }
@@ -39,9 +44,9 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
  * is published, and the original is left alone, when the original is no longer the content
  * the job worked on (original.ts).
  */
-export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step' | 'store'>, staged: Parameters<typeof publish>[0]): Outcome {
+export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step' | 'store' | 'paths'>, staged: Parameters<typeof publish>[0]): Outcome {
   const original = confirmOriginal(ctx.job, ctx.store);
-  const { published, skipped } = publish(staged);
+  const { published, skipped } = publish(staged, { lock: publishLockFile(ctx.paths) });
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
   if (ctx.job.file && ctx.job.trigger !== 'schedule') {

@@ -54,7 +54,7 @@ describe('the original, before publishing and after:', () => {
       fs.writeFileSync(file, after);
       fs.utimesSync(file, new Date(), new Date(Date.now() + 5000)); // a later mtime, whatever the clock's resolution
       const steps: string[] = [];
-      const run = () => finishPublishing({ job, rule, workdir: path.join(home.dir, 'w'), store: h!.store, step: (k, m) => steps.push(`${k}: ${m}`) }, staged(before));
+      const run = () => finishPublishing({ job, rule, workdir: path.join(home.dir, 'w'), store: h!.store, paths: home.paths, step: (k, m) => steps.push(`${k}: ${m}`) }, staged(before));
       expect(run).toThrow(SkipJob);
       const reason = (() => { try { run(); return ''; } catch (e) { return (e as Error).message; } })();
       expect(reason).toMatch(/^the file changed while it was processed, so nothing was published and the original was left where it is; its new content is job \d+$/);
@@ -74,7 +74,7 @@ describe('the original, before publishing and after:', () => {
     const job = await queued(h, file, 'same');
     fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
     const steps: string[] = [];
-    const out = finishPublishing({ job, rule, workdir: path.join(home.dir, 'w'), store: h.store, step: (k, m) => steps.push(`${k}: ${m}`) }, staged('same'));
+    const out = finishPublishing({ job, rule, workdir: path.join(home.dir, 'w'), store: h.store, paths: home.paths, step: (k, m) => steps.push(`${k}: ${m}`) }, staged('same'));
     expect(out.status).toBe('succeeded');
     expect(fs.existsSync(file)).toBe(false);
     expect(fs.readFileSync(trashed('same.txt'), 'utf8')).toBe('same');

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode, SkipJob } from '../../errors.js';
+import { factsOf, type ContentFacts } from '../../publish/content.js';
 import { TEMP_PREFIX } from '../../publish/publish.js';
 import type { JobContext } from '../../run/context.js';
 import { sha256File } from '../../watch/fingerprint.js';
@@ -31,6 +32,12 @@ export interface Workspace {
   replaces: Set<string>;
   /** Copies of the outputs folder made for commands, as copied: unchanged ones are not published. */
   copies: Map<string, CopiedFile>;
+  /**
+   * For output/ files that started from a file of the outputs folder: that file's content as
+   * this job took it, so publishing can tell an append (published onto the file as it is then)
+   * from a rewrite (refused if another job changed the file meanwhile). See publish.ts.
+   */
+  bases: Map<string, ContentFacts>;
 }
 
 export async function openWorkspace(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir'>): Promise<Workspace> {
@@ -44,6 +51,7 @@ export async function openWorkspace(ctx: Pick<JobContext, 'job' | 'rule' | 'work
     inputLeftOut: 0,
     replaces: new Set(),
     copies: new Map(),
+    bases: new Map(),
   };
   fs.mkdirSync(ws.input, { recursive: true });
   fs.mkdirSync(ws.output, { recursive: true });
@@ -96,7 +104,11 @@ export function writeTarget(ws: Workspace, t: Target): string {
   // Publishing will follow links of the outputs folder: one that leads out of it is refused
   // here, as it would be in output/ (links that stay inside are the person's own business).
   checkLinks(ws.outputs, t.rel, t.shown, 'read');
-  if (!fs.existsSync(dest) && !ws.copies.has(t.rel) && inOutputs(ws, t.rel)) ws.replaces.add(t.rel);
+  if (!fs.existsSync(dest) && !ws.copies.has(t.rel) && inOutputs(ws, t.rel)) {
+    ws.replaces.add(t.rel);
+    // What the rewrite replaces: publishing refuses it if another job changes the file meanwhile.
+    if (!ws.bases.has(t.rel)) ws.bases.set(t.rel, factsOf(path.join(ws.outputs, t.rel)));
+  }
   return dest;
 }
 
