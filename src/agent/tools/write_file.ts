@@ -8,6 +8,7 @@ import { measure } from '../../sandbox/output.js';
 import { agentSettings } from '../settings.js';
 import { define } from '../tool.js';
 import { factsOf, type ContentFacts } from '../../publish/content.js';
+import { reservedName } from '../../publish/publish.js';
 import { parseModelPath } from '../workspace/resolve.js';
 import { locate, writeTarget } from '../workspace/workspace.js';
 
@@ -30,6 +31,8 @@ export const writeFile = define('write_file', {
     const bytes = Buffer.byteLength(content);
     if (bytes > agentSettings.writeMaxBytes) throw new ToolError(`content is ${formatBytes(bytes)}; one write takes at most ${formatBytes(agentSettings.writeMaxBytes)}`);
     const target = parseModelPath(raw, 'write');
+    const reserved = reservedName(target.rel);
+    if (reserved) throw new ToolError(`${target.shown}: ${reserved}`);
     const before = append ? locate(ctx.ws, target) : undefined;
     const dest = writeTarget(ctx.ws, target);
     if (fs.existsSync(dest) && fs.lstatSync(dest).isDirectory()) throw new ToolError(`${target.shown} is a folder`);
