@@ -7,6 +7,7 @@ import { walkFolder } from '../watch/scan.js';
 import { nextFreeName, numberedName } from './conflict.js';
 import { isContent, sameContent, startsWith, type ContentFacts } from './content.js';
 import { withPublishLock } from './lock.js';
+import { copyKeepingHolesSync } from './sparse.js';
 
 export interface StagedOutput {
   /** The finished file in the job's staging folder. */
@@ -182,7 +183,7 @@ function moveOrCopy(source: string, dest: string): void {
     fs.renameSync(source, dest);
   } catch (err) {
     if (errorCode(err) !== 'EXDEV') throw err;
-    fs.copyFileSync(source, dest);
+    copyKeepingHolesSync(source, dest);
     fs.rmSync(source, { force: true });
   }
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UnrecoverableError } from '../errors.js';
+import { SkipJob, UnrecoverableError } from '../errors.js';
 import { publish } from '../publish/publish.js';
+import { formatBytes } from '../sandbox/limits.js';
 import { untilWritten } from '../watch/writers.js';
 import { applyAfter } from './after.js';
 import { holdForApproval, needsApproval } from './approval.js';
@@ -30,6 +31,7 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   // Whatever an interrupted attempt left is discarded: each attempt starts clean.
   fs.rmSync(ctx.workdir, { recursive: true, force: true });
   fs.mkdirSync(ctx.workdir, { recursive: true });
+  if (ctx.job.file) refuseTooLarge(ctx.job.file, ctx.rule.maxFileMb);
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
   if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
@@ -37,6 +39,22 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   // job's outputs a half. Wait for it; the check in finishPublishing then sees what it wrote.
   if (ctx.job.file) await untilWritten(ctx.job.file, ctx.signal);
   return finishPublishing(ctx, staged);
+}
+
+/**
+ * A file above the rule's max_file_mb is skipped before any copy of it is made. The apparent
+ * size counts, holes included: it is what a step or the agent would have to read.
+ */
+function refuseTooLarge(file: string, maxFileMb: number): void {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    return; // gone or unreadable: the runner says so in its own words
+  }
+  if (size > maxFileMb * 1024 * 1024) {
+    throw new SkipJob(`the file is ${formatBytes(size)}, more than this rule's max_file_mb: ${maxFileMb} (${formatBytes(maxFileMb * 1024 * 1024)}); to process it, raise max_file_mb in the rule, then: dropwork run FILE --force`);
+  }
 }
 
 /**

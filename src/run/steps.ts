@@ -3,6 +3,7 @@ import path from 'node:path';
 import { planActions, describeAction } from '../actions/index.js';
 import { errorCode, SkipJob, UnrecoverableError } from '../errors.js';
 import type { StagedOutput } from '../publish/publish.js';
+import { copyKeepingHoles, copyKeepingHolesSync } from '../publish/sparse.js';
 import { sha256File } from '../watch/fingerprint.js';
 import { payloadOf, type JobContext, type RunResult } from './context.js';
 
@@ -20,8 +21,9 @@ export async function runSteps(ctx: JobContext): Promise<RunResult> {
   let before: fs.Stats;
   try {
     before = fs.statSync(job.file);
-    // A reflink where the file system has them: a 1 GB scan is then not copied at all.
-    await fs.promises.copyFile(job.file, original, fs.constants.COPYFILE_FICLONE);
+    // A reflink where the file system has them: a 1 GB scan is then not copied at all; holes
+    // of a sparse file stay holes.
+    await copyKeepingHoles(job.file, original);
   } catch (err) {
     const code = errorCode(err);
     if (code === 'ENOENT') throw new SkipJob('the file was removed before its job ran');
@@ -63,7 +65,7 @@ function linkOrCopy(from: string, to: string): void {
   try {
     fs.linkSync(from, to);
   } catch {
-    fs.copyFileSync(from, to);
+    copyKeepingHolesSync(from, to);
   }
 }
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { errorCode } from '../errors.js';
 import { fitName, NAME_MAX_BYTES } from '../publish/conflict.js';
+import { copyKeepingHolesSync } from '../publish/sparse.js';
 
 /**
  * Puts a file in the desktop's trash so a person can still get it back: ~/.Trash on macOS, the
@@ -40,7 +41,7 @@ export function moveFile(from: string, to: string): void {
     fs.renameSync(from, to);
   } catch (err) {
     if (errorCode(err) !== 'EXDEV') throw err;
-    fs.copyFileSync(from, to);
+    copyKeepingHolesSync(from, to);
     fs.rmSync(from);
   }
 }

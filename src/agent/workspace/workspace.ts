@@ -11,6 +11,7 @@ import path from 'node:path';
 import { errorCode, SkipJob } from '../../errors.js';
 import { factsOf, type ContentFacts } from '../../publish/content.js';
 import { TEMP_PREFIX } from '../../publish/publish.js';
+import { copyKeepingHoles } from '../../publish/sparse.js';
 import type { JobContext } from '../../run/context.js';
 import { sha256File } from '../../watch/fingerprint.js';
 import { agentSettings } from '../settings.js';
@@ -70,7 +71,7 @@ async function copyDropped(file: string, sha256: string | null, ws: Workspace): 
   const name = path.basename(file);
   const dest = path.join(ws.input, name);
   try {
-    await fs.promises.copyFile(file, dest);
+    await copyKeepingHoles(file, dest);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') throw new SkipJob('the file was removed before its job ran');
     if (errorCode(err) === 'EISDIR') throw new SkipJob('it is a folder, not a file');
