@@ -34,6 +34,9 @@ export interface InboxWatcherOptions {
 /** How long after the last new file the folder is swept for files that got no event. */
 const QUIET_SWEEP_MS = 2000;
 
+/** The longest wait between two looks at a file a process holds open for writing. */
+const HELD_RECHECK_MAX_MS = 30_000;
+
 /** Errors that mean the OS ran out of watches or file handles: polling still works. */
 const OUT_OF_WATCHES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
 
@@ -44,7 +47,7 @@ const OUT_OF_WATCHES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
  */
 export class InboxWatcher {
   private watcher: FSWatcher | undefined;
-  private readonly pending = new Map<string, { timer: NodeJS.Timeout; size: number; mtimeMs: number }>();
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; size: number; mtimeMs: number; waitMs: number }>();
   private quiet: NodeJS.Timeout | undefined;
   mode: WatchMode;
   private closed = false;
@@ -114,7 +117,7 @@ export class InboxWatcher {
   }
 
   /** Called for every add/change, and by rescans: (re)starts the file's settle window. */
-  touch(file: string): void {
+  touch(file: string, waitMs = this.opts.settleMs): void {
     if (this.closed) return;
     let st: fs.Stats;
     try {
@@ -125,8 +128,8 @@ export class InboxWatcher {
     if (st.isDirectory()) return;
     const known = this.pending.get(file);
     if (known) clearTimeout(known.timer);
-    const timer = setTimeout(() => this.settled(file), this.opts.settleMs);
-    this.pending.set(file, { timer, size: st.size, mtimeMs: st.mtimeMs });
+    const timer = setTimeout(() => this.settled(file), waitMs);
+    this.pending.set(file, { timer, size: st.size, mtimeMs: st.mtimeMs, waitMs });
   }
 
   private settled(file: string): void {
@@ -153,7 +156,7 @@ export class InboxWatcher {
    * A writer that pauses longer than the settle window (a download, a scanner between pages)
    * still holds the file open for writing: it stays pending, and its window starts again.
    */
-  private async unlessBeingWritten(file: string, known: object, arrived: ArrivedFile): Promise<void> {
+  private async unlessBeingWritten(file: string, known: { waitMs: number }, arrived: ArrivedFile): Promise<void> {
     let writers: string[] = [];
     try {
       writers = await writersOf(file);
@@ -162,7 +165,9 @@ export class InboxWatcher {
     }
     // A change, an unlink or close() while looking replaced or removed this entry: theirs stands.
     if (this.closed || this.pending.get(file) !== known) return;
-    if (writers.length > 0) return this.touch(file);
+    // Looked at again less and less often (up to every 30 s): a file held open for hours costs
+    // a /proc scan every 30 s, not every settle window. A change starts the window afresh.
+    if (writers.length > 0) return this.touch(file, Math.min(known.waitMs * 2, HELD_RECHECK_MAX_MS));
     this.pending.delete(file);
     this.opts.onFile(arrived);
   }

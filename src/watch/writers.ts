@@ -10,6 +10,7 @@
  * Processes of other users cannot be looked into; a writer of another account is not seen.
  */
 import fs from 'node:fs/promises';
+import { TransientError } from '../errors.js';
 
 const SNAPSHOT_MS = 500;
 /** O_ACCMODE bits of the fdinfo `flags:` field (octal): 1 = O_WRONLY, 2 = O_RDWR. */
@@ -80,12 +81,19 @@ async function writable(pid: string, fd: string): Promise<boolean> {
   }
 }
 
-/** Waits until no process holds `file` open for writing; resolves at once off Linux. */
-export async function untilWritten(file: string, signal: AbortSignal, pollMs = 500): Promise<void> {
+/**
+ * Waits until no process holds `file` open for writing (at once off Linux). A writer that keeps
+ * it open past `limitMs` makes it a TransientError: the job is retried later with backoff rather
+ * than holding a worker slot for as long as, say, a logger keeps its file open.
+ */
+export async function untilWritten(file: string, signal: AbortSignal, limitMs = 60_000, pollMs = 500): Promise<void> {
+  const until = Date.now() + limitMs;
   for (;;) {
     forgetWriters();
-    if ((await writersOf(file)).length === 0) return;
+    const writers = await writersOf(file);
+    if (writers.length === 0) return;
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('stopped');
+    if (Date.now() > until) throw new TransientError(`the file is still open for writing (process ${writers.join(', ')}); trying again later`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
