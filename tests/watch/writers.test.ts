@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forgetWriters, writersOf } from '../../src/watch/writers.js';
+import { TransientError } from '../../src/errors.js';
+import { forgetWriters, untilWritten, writersOf } from '../../src/watch/writers.js';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -38,5 +39,18 @@ describe.runIf(process.platform === 'linux')('writersOf', () => {
     }
     forgetWriters();
     expect(await writersOf(path.join(dir, files.w))).toEqual([]);
+  });
+
+  it('untilWritten waits for the writer to close, and past its limit asks for a retry later', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-writers-'));
+    const file = path.join(dir, 'held.bin');
+    fs.writeFileSync(file, 'x');
+    const child = await holder(file, 'a');
+    const signal = new AbortController().signal;
+    await expect(untilWritten(file, signal, 300, 50)).rejects.toThrow(TransientError);
+    await expect(untilWritten(file, signal, 300, 50)).rejects.toThrow(`the file is still open for writing (process ${child.pid}); trying again later`);
+    const waiting = untilWritten(file, signal, 30_000, 50);
+    setTimeout(() => child.kill(), 300);
+    await waiting;
   });
 });
