@@ -4,7 +4,7 @@ import path from 'node:path';
 import { errorCode, UnrecoverableError } from '../errors.js';
 import type { ConflictPolicy } from '../rules/rule.js';
 import { walkFolder } from '../watch/scan.js';
-import { nextFreeName, numberedName } from './conflict.js';
+import { fitName, nextFreeName, numberedName } from './conflict.js';
 import { isContent, sameContent, startsWith, type ContentFacts } from './content.js';
 import { withPublishLock } from './lock.js';
 import { copyKeepingHolesSync } from './sparse.js';
@@ -71,8 +71,11 @@ export function publish(outputs: StagedOutput[], opts: PublishOptions = {}): Pub
       }
     });
   }
-  for (const out of outputs) {
-    if (out.base !== undefined) continue;
+  for (const staged of outputs) {
+    if (staged.base !== undefined) continue;
+    // A name a template made longer than the file system takes (255 bytes) is shortened, as a
+    // numbered one is, rather than failing the job with ENAMETOOLONG.
+    const out = { ...staged, dest: path.join(path.dirname(staged.dest), fitName(path.basename(staged.dest))) };
     fs.mkdirSync(path.dirname(out.dest), { recursive: true });
     if (out.onConflict === 'skip' && fs.existsSync(out.dest)) {
       result.skipped.push(out.dest);

@@ -70,6 +70,17 @@ describe('numbered names that fit', () => {
     }
   });
 
+  it('shortens a name a template made longer than 255 bytes instead of failing', () => {
+    const name = `${'ß'.repeat(200)}.pdf`; // 404 bytes
+    const source = path.join(dir, 'src');
+    fs.writeFileSync(source, 'x');
+    const [published] = publish([{ source, dest: path.join(dir, 'out', name), onConflict: 'rename' }]).published;
+    const base = path.basename(published as string);
+    expect(Buffer.byteLength(base)).toBeLessThanOrEqual(255);
+    expect(base).toBe(`${'ß'.repeat(125)}.pdf`);
+    expect(fs.readFileSync(published as string, 'utf8')).toBe('x');
+  });
+
   it('cuts a name whose "extension" is most of it, and the trash keeps room for .trashinfo', () => {
     const longExt = `a.${'e'.repeat(252)}`;
     expect(Buffer.byteLength(path.basename(numberedName(path.join(dir, longExt), 3)))).toBeLessThanOrEqual(255);
