@@ -94,7 +94,7 @@ export function publish(outputs: StagedOutput[], opts: PublishOptions = {}): Pub
 
 interface OntoPlan {
   out: StagedOutput & { base: ContentFacts };
-  /** Append the staged file's bytes from `from` on; or replace the file with it. */
+  /** true: the staged bytes past base.size go onto the file as it is; false: it is replaced. */
   append: boolean;
 }
 
@@ -107,7 +107,11 @@ function planOnto(out: StagedOutput): OntoPlan {
   return { out: withBase, append: false };
 }
 
-/** Appends under the lock onto the file as it is now (whole or not at all); or replaces it. */
+/**
+ * Appends under the lock onto the file as it is now, or replaces it. An append is made on a
+ * copy (a clone where the file system has them) renamed into place, so a reader or a crash never
+ * sees half a row; the price is one copy of the ledger per publish.
+ */
 function placeOnto({ out, append }: OntoPlan): string | undefined {
   fs.mkdirSync(path.dirname(out.dest), { recursive: true });
   const temp = tempFor(out.dest);
