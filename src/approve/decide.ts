@@ -8,8 +8,7 @@ import { redact } from '../redact.js';
 import type { Rule } from '../rules/rule.js';
 import { AWAITING_APPROVAL, heldPayload, outsideChanges, rememberApproval, type HeldPayload } from '../run/approval.js';
 import { finishPublishing, jobDir } from '../run/execute.js';
-import { Journal, saveJournal } from '../undo/journal.js';
-import { blobsFor } from '../undo/revert.js';
+import { saveJournal } from '../undo/journal.js';
 
 /** A decision that cannot be made: the message says why, in the person's words. */
 export class DecisionError extends Error {}
@@ -82,7 +81,7 @@ export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Ru
   try {
     // The rule as shown when the job was held: approving does what the person saw.
     const heldRule: Rule = { ...rule, after: held.after };
-    const outcome = finishPublishing({ job: row, rule: heldRule, workdir: jobDir(deps.paths.jobsDir, id), step }, held.staged, new Journal(blobsFor(deps.paths)));
+    const outcome = finishPublishing({ job: row, rule: heldRule, workdir: jobDir(deps.paths.jobsDir, id), step, store: deps.store, paths: deps.paths }, held.staged);
     // Done and revertable together: the undo journal is saved in the same transaction.
     const moved = deps.store.db.transaction(() => {
       const r = deps.store.move(id, 'succeeded', { reason: outcome.reason ?? null, outputs: JSON.stringify(outcome.outputs) }, { from: ['waiting'] });

@@ -104,6 +104,11 @@ export class Store {
     return this.stmt.get.get(id) as JobRow | undefined;
   }
 
+  /** The job a rule already has for this content (the one a deduplicated enqueue ran into). */
+  jobForContent(rule: string, sha256: string): JobRow | undefined {
+    return this.db.prepare('SELECT * FROM jobs WHERE dedupe_key = ?').get(`${rule}\n${sha256}`) as JobRow | undefined;
+  }
+
   /**
    * Moves a job to `to` if it is still in a state that allows it (and, for a running job, still
    * held by `worker`). Returns the new row, or undefined when someone else got there first.

@@ -39,11 +39,16 @@ export interface Rule {
   maxTurns: number;
   maxCostUsd: number;
   concurrency: number;
+  /** Files larger than this many MiB (apparent size) are skipped. @default 2048 */
+  maxFileMb: number;
   after: After;
   onConflict: ConflictPolicy;
   poll?: boolean | undefined;
   sandbox: { network: boolean; maxCommandS: number };
 }
+
+/** 2 GiB: generous for scans and recordings, while a runaway 100 GB image is refused with a reason. */
+export const DEFAULT_MAX_FILE_MB = 2048;
 
 export function toRule(input: RuleInput, home: string, source: { file: string; line: number }): Rule {
   const watch = input.watch === undefined ? [] : Array.isArray(input.watch) ? input.watch : [input.watch];
@@ -77,6 +82,7 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
     maxTurns: input.max_turns,
     maxCostUsd: input.max_cost_usd,
     concurrency: input.concurrency,
+    maxFileMb: input.max_file_mb ?? DEFAULT_MAX_FILE_MB,
     after,
     onConflict: input.on_conflict,
     poll: input.poll,

@@ -61,6 +61,8 @@ export const ruleSchema = z
     max_turns: z.number().int().min(1).max(200).default(20),
     max_cost_usd: z.number().positive().default(0.5),
     concurrency: z.number().int().min(1).max(32).default(1),
+    /** Larger files are skipped with the reason. Optional (not defaulted) so existing rules keep their hash. */
+    max_file_mb: z.number().positive().optional(),
     after: after.default('keep'),
     on_conflict: conflictPolicy.default('rename'),
     poll: z.boolean().optional(),

@@ -1,18 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UnrecoverableError } from '../errors.js';
+import { SkipJob, UnrecoverableError } from '../errors.js';
 import { publish } from '../publish/publish.js';
+import { formatBytes } from '../sandbox/limits.js';
+import { untilWritten } from '../watch/writers.js';
 import { applyAfter } from './after.js';
 import { holdForApproval, needsApproval } from './approval.js';
-import { payloadOf, type JobContext } from './context.js';
+import type { JobContext } from './context.js';
+import { confirmOriginal } from './original.js';
 import { runnerFor } from './runners.js';
 import { Journal, type Change } from '../undo/journal.js';
 import { blobsFor } from '../undo/revert.js';
 
 export type Outcome =
-  /** `changes`: what publishing and after: did, saved with the success for undo. */
+  /** `changes`: what publishing and after: did, saved with the success for undo (src/undo). */
   | { status: 'succeeded'; outputs: string[]; reason?: string; changes?: Change[] }
   | { status: 'waiting'; reason: string; payload: string };
+
+/** The lock every process that publishes shares (src/publish/lock.ts). */
+export function publishLockFile(paths: Pick<JobContext['paths'], 'dataDir'>): string {
+  return path.join(paths.dataDir, 'publish.lock');
+}
 
 export function jobDir(jobsDir: string, jobId: number): string {
   return path.join(jobsDir, String(jobId));
@@ -26,25 +34,49 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   // Whatever an interrupted attempt left is discarded: each attempt starts clean.
   fs.rmSync(ctx.workdir, { recursive: true, force: true });
   fs.mkdirSync(ctx.workdir, { recursive: true });
+  if (ctx.job.file) refuseTooLarge(ctx.job.file, ctx.rule.maxFileMb);
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
   if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
-  return finishPublishing(ctx, staged, new Journal(blobsFor(ctx.paths)));
+  // A writer still holding the original open may not be done: its next bytes would make this
+  // job's outputs a half. Wait for it; the check in finishPublishing then sees what it wrote.
+  if (ctx.job.file) await untilWritten(ctx.job.file, ctx.signal);
+  return finishPublishing(ctx, staged);
 }
 
-/** Publishes staged outputs and applies `after:`; also what approving a held job does. */
-export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step'>, staged: Parameters<typeof publish>[0], journal: Journal): { status: 'succeeded'; outputs: string[]; reason?: string; changes: Change[] } {
-  const { published, skipped } = publish(staged, journal);
+/**
+ * A file above the rule's max_file_mb is skipped before any copy of it is made. The apparent
+ * size counts, holes included: it is what a step or the agent would have to read.
+ */
+function refuseTooLarge(file: string, maxFileMb: number): void {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    return; // gone or unreadable: the runner says so in its own words
+  }
+  if (size > maxFileMb * 1024 * 1024) {
+    throw new SkipJob(`the file is ${formatBytes(size)}, more than this rule's max_file_mb: ${maxFileMb} (${formatBytes(maxFileMb * 1024 * 1024)}); to process it, raise max_file_mb in the rule, then: dropwork run FILE --force`);
+  }
+}
+
+/**
+ * Publishes staged outputs and applies `after:`; also what approving a held job does. Nothing
+ * is published, and the original is left alone, when the original is no longer the content
+ * the job worked on (original.ts).
+ */
+export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step' | 'store' | 'paths'>, staged: Parameters<typeof publish>[0]): { status: 'succeeded'; outputs: string[]; reason?: string; changes: Change[] } {
+  const original = confirmOriginal(ctx.job, ctx.store);
+  const journal = new Journal(blobsFor(ctx.paths));
+  const { published, skipped } = publish(staged, { lock: publishLockFile(ctx.paths), journal });
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
   if (ctx.job.file && ctx.job.trigger !== 'schedule') {
-    const facts = payloadOf(ctx.job);
-    if (facts.size !== undefined && facts.mtimeMs !== undefined) {
-      ctx.step('after', applyAfter(ctx.rule.after, ctx.job.file, { size: facts.size, mtimeMs: facts.mtimeMs }, journal));
-    }
+    if (original.state === 'same') ctx.step('after', applyAfter(ctx.rule, ctx.job.file, original.seen, journal));
+    else if (original.state === 'gone') ctx.step('after', ctx.rule.after.kind === 'keep' ? 'kept the original' : 'the original was already gone');
   }
   fs.rmSync(ctx.workdir, { recursive: true, force: true });
   const reason = published.length === 0 && skipped.length > 0 ? 'every output already existed (on_conflict: skip)' : undefined;
-  const changes = journal.changes;
+  const { changes } = journal;
   return reason ? { status: 'succeeded', outputs: published, reason, changes } : { status: 'succeeded', outputs: published, changes };
 }

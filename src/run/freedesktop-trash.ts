@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorCode } from '../errors.js';
-import { numberedName } from '../publish/conflict.js';
+import { fitName, NAME_MAX_BYTES } from '../publish/conflict.js';
 import { moveFile } from './move-file.js';
 
 export interface TrashDir {
@@ -117,7 +117,8 @@ export function trashInto(file: string, trash: TrashDir, now: Date = new Date())
 
 function reserve(dir: string, base: string): { name: string; info: string } {
   for (let n = 1; ; n++) {
-    const name = n === 1 ? base : path.basename(numberedName(base, n));
+    // Its .trashinfo adds 10 bytes to the name, which must fit the file system's 255 too.
+    const name = fitName(base, NAME_MAX_BYTES - '.trashinfo'.length, n === 1 ? '' : ` (${n})`);
     if (fs.existsSync(path.join(dir, 'files', name))) continue;
     const info = path.join(dir, 'info', `${name}.trashinfo`);
     try {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { planActions, describeAction } from '../actions/index.js';
 import { errorCode, SkipJob, UnrecoverableError } from '../errors.js';
 import type { StagedOutput } from '../publish/publish.js';
+import { copyKeepingHoles, copyKeepingHolesSync } from '../publish/sparse.js';
 import { sha256File } from '../watch/fingerprint.js';
 import { payloadOf, type JobContext, type RunResult } from './context.js';
 
@@ -20,8 +21,9 @@ export async function runSteps(ctx: JobContext): Promise<RunResult> {
   let before: fs.Stats;
   try {
     before = fs.statSync(job.file);
-    // A reflink where the file system has them: a 1 GB scan is then not copied at all.
-    await fs.promises.copyFile(job.file, original, fs.constants.COPYFILE_FICLONE);
+    // A reflink where the file system has them: a 1 GB scan is then not copied at all; holes
+    // of a sparse file stay holes.
+    await copyKeepingHoles(job.file, original);
   } catch (err) {
     const code = errorCode(err);
     if (code === 'ENOENT') throw new SkipJob('the file was removed before its job ran');
@@ -30,7 +32,9 @@ export async function runSteps(ctx: JobContext): Promise<RunResult> {
   }
   // Same size and mtime as when it was queued means the same content (as the rescan assumes);
   // anything else is hashed again, so a job never works on content it was not queued for.
-  const unchanged = before.size === facts.size && before.mtimeMs === facts.mtimeMs;
+  // A stat after the copy too: a writer that went on while it was copied leaves a torn copy.
+  const after = statOrUndefined(job.file);
+  const unchanged = before.size === facts.size && before.mtimeMs === facts.mtimeMs && after?.size === before.size && after.mtimeMs === before.mtimeMs;
   if (job.sha256 && !unchanged && (await sha256File(original)) !== job.sha256) {
     throw new SkipJob('the file changed before its job ran; its new content gets a job of its own');
   }
@@ -61,6 +65,14 @@ function linkOrCopy(from: string, to: string): void {
   try {
     fs.linkSync(from, to);
   } catch {
-    fs.copyFileSync(from, to);
+    copyKeepingHolesSync(from, to);
+  }
+}
+
+function statOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
   }
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nextFreeName } from '../publish/conflict.js';
+import { fitName, NAME_MAX_BYTES } from '../publish/conflict.js';
 import { homeTrash, trashFor, trashInto } from './freedesktop-trash.js';
 import { moveFile } from './move-file.js';
 
@@ -38,8 +38,8 @@ function macTrash(file: string, env: NodeJS.ProcessEnv): string {
     /* no Finder here: the plain move below */
   }
   const home = env.HOME || os.homedir();
-  const target = path.join(home, '.Trash', path.basename(full));
-  const dest = fs.existsSync(target) ? nextFreeName(target) : target;
+  let dest = path.join(home, '.Trash', fitName(path.basename(full)));
+  for (let n = 1; fs.existsSync(dest); n++) dest = path.join(home, '.Trash', fitName(path.basename(full), NAME_MAX_BYTES, ` (${n})`));
   moveFile(full, dest);
   return dest;
 }

@@ -4,6 +4,7 @@ import type { Daemon } from '../daemon.js';
 import type { Rule } from '../rules/rule.js';
 import { listInbox } from '../watch/scan.js';
 import type { ArrivedFile } from '../watch/watcher.js';
+import { writersOf } from '../watch/writers.js';
 
 export interface SweepResult {
   offered: number;
@@ -14,8 +15,8 @@ export interface SweepResult {
 /**
  * A scheduled rule with `watch:` looks at its inboxes only when it fires. What is there is
  * offered to the rule (the intake hashes it, and content the rule has already handled makes no
- * second job); a file whose size or time changes during the settle window is still being
- * written, and waits for the next firing rather than being read half-copied.
+ * second job); a file whose size or time changes during the settle window, or that a process
+ * holds open for writing, is still being written, and waits for the next firing rather than being read half-copied.
  */
 export async function sweepInboxes(daemon: Daemon, rule: Rule): Promise<SweepResult> {
   const outputs = daemon.rules.map((r) => r.output);
@@ -32,7 +33,8 @@ export async function sweepInboxes(daemon: Daemon, rule: Rule): Promise<SweepRes
   for (const [file, before] of first) {
     const now = lstat(file);
     if (!now) continue;
-    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
+    // Unchanged but still held open by a writer (a download pausing): still being written too.
+    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || (now.isFile() && (await writersOf(file)).length > 0)) {
       unsettled++;
       continue;
     }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, parseId, printJson, withStore } from '../commands/shared.js';
 import { localTime } from '../human.js';
+import { publishLockFile } from '../run/execute.js';
 import type { Store } from '../queue/store.js';
 import { parseWhen } from './time.js';
 import { blobsFor, describeStep, jobsOfRuleBetween, planView, revertJobs, type RevertResult } from './revert.js';
@@ -18,7 +19,7 @@ export function jobsRevert(rawId: string, opts: RevertOptions): void {
   const id = parseId(rawId);
   withStore((store, p) => {
     if (!store.get(id)) throw new CliError(`no job ${id}`);
-    report(store, revertJobs(store, blobsFor(p), { jobs: [id], cascade: !!opts.cascade, dryRun: !!opts.dryRun, by: BY }), opts);
+    report(store, revertJobs(store, blobsFor(p), { jobs: [id], cascade: !!opts.cascade, dryRun: !!opts.dryRun, by: BY, lock: publishLockFile(p) }), opts);
   });
 }
 
@@ -35,7 +36,7 @@ export function rulesRevert(rule: string, opts: RevertOptions & { since?: string
       if (opts.json) return printJson({ ok: true, dry_run: !!opts.dryRun, jobs: [], already_reverted: [], steps: [], blockers: [], refused: [], reverted: [] });
       return void process.stdout.write(`no finished jobs of ${rule} between ${localTime(since)} and ${localTime(until)}\n`);
     }
-    report(store, revertJobs(store, blobsFor(p), { jobs, cascade: !!opts.cascade, dryRun: !!opts.dryRun, by: BY }), opts);
+    report(store, revertJobs(store, blobsFor(p), { jobs, cascade: !!opts.cascade, dryRun: !!opts.dryRun, by: BY, lock: publishLockFile(p) }), opts);
   });
 }
 

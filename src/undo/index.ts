@@ -1,5 +1,6 @@
 import type { Daemon } from '../daemon.js';
 import { registerPlugin } from '../plugins.js';
+import { publishLockFile } from '../run/execute.js';
 import { blobsFor, resumeReverts } from './revert.js';
 import { pruneUndo } from './retention.js';
 
@@ -20,7 +21,7 @@ function prune(d: Daemon): void {
 registerPlugin({
   name: 'undo',
   start(d) {
-    const { resumed, stuck } = resumeReverts(d.store, blobsFor(d.opts.paths));
+    const { resumed, stuck } = resumeReverts(d.store, blobsFor(d.opts.paths), publishLockFile(d.opts.paths));
     if (resumed.length) d.log.info('finished reverts cut short by a stop', { jobs: resumed });
     for (const s of stuck) d.log.warn(`a revert could not be finished: ${s}`);
     prune(d);

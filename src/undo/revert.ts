@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Paths } from '../paths.js';
+import { withPublishLock } from '../publish/lock.js';
 import type { Store } from '../queue/store.js';
 import { applyStep, stepsByJob } from './apply.js';
 import { Blobs } from './blobs.js';
@@ -12,6 +13,8 @@ export interface RevertRequest {
   dryRun: boolean;
   /** Who asked, for the history: "by hand", "from the dashboard". */
   by: string;
+  /** The publish lock (src/publish/lock.ts): a revert and a publish never touch one file at once. */
+  lock?: string;
 }
 
 export type RevertResult =
@@ -56,19 +59,21 @@ export function revertJobs(store: Store, blobs: Blobs, req: RevertRequest): Reve
   if (why) return { ok: false, plan, why };
   if (req.dryRun || plan.jobs.length === 0) return { ok: true, plan, reverted: [] };
   const record = store.db.prepare('INSERT INTO reverts (jobs, by, started_at) VALUES (?, ?, ?) RETURNING id').get(JSON.stringify(plan.jobs), req.by, Date.now()) as { id: number };
-  const reverted = carryOut(store, blobs, plan, req.by);
+  const reverted = carryOut(store, blobs, plan, req.by, req.lock);
   store.db.prepare('UPDATE reverts SET finished_at = ? WHERE id = ?').run(Date.now(), record.id);
   return { ok: true, plan, reverted };
 }
 
-function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string): number[] {
+function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string, lock: string | undefined): number[] {
   const mark = store.db.prepare("UPDATE jobs SET status = 'reverted', reverted_at = ?, reverted_by = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'succeeded'");
   const reverted: number[] = [];
   for (const [job, steps] of stepsByJob(plan)) {
-    for (const step of steps) {
-      const outcome = applyStep(step, blobs);
-      store.log(job, 'revert', `${outcome === 'done' ? '' : 'already done: '}${describeStep(step)}`);
-    }
+    withPublishLock(lock, () => {
+      for (const step of steps) {
+        const outcome = applyStep(step, blobs);
+        store.log(job, 'revert', `${outcome === 'done' ? '' : 'already done: '}${describeStep(step)}`);
+      }
+    });
     const at = Date.now();
     if (mark.run(at, by, `reverted ${by}`, at, job).changes === 1) {
       store.log(job, 'reverted', `reverted ${by}`);
@@ -79,13 +84,13 @@ function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string): number[] 
 }
 
 /** Reverts a crash or kill cut short: run again to the end (each step knows when it is done). */
-export function resumeReverts(store: Store, blobs: Blobs): { resumed: number[]; stuck: string[] } {
+export function resumeReverts(store: Store, blobs: Blobs, lock?: string): { resumed: number[]; stuck: string[] } {
   const open = store.db.prepare('SELECT id, jobs, by FROM reverts WHERE finished_at IS NULL ORDER BY id').all() as { id: number; jobs: string; by: string }[];
   const resumed: number[] = [];
   const stuck: string[] = [];
   for (const r of open) {
     const jobs = JSON.parse(r.jobs) as number[];
-    const result = revertJobs(store, blobs, { jobs, cascade: false, dryRun: false, by: r.by });
+    const result = revertJobs(store, blobs, { jobs, cascade: false, dryRun: false, by: r.by, ...(lock ? { lock } : {}) });
     if (result.ok) {
       store.db.prepare('UPDATE reverts SET finished_at = ? WHERE id = ?').run(Date.now(), r.id);
       resumed.push(...result.reverted);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { errorCode } from '../errors.js';
 import { isIgnoredName, isInside } from '../rules/match.js';
+import { writersOf } from './writers.js';
 
 export type WatchMode = 'events' | 'polling';
 
@@ -44,16 +45,20 @@ const QUIET_SWEEP_MS = 2000;
  */
 const FIRST_SCAN_MS = 10_000;
 
+/** The longest wait between two looks at a file a process holds open for writing. */
+const HELD_RECHECK_MAX_MS = 30_000;
+
 /** Errors that mean the OS ran out of watches or file handles: polling still works. */
 const OUT_OF_WATCHES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
 
 /**
  * One inbox. A file is handed on once its size and mtime have stayed the same for the settle
- * window, so a slow copy or a scanner still writing is processed once, complete.
+ * window and no process holds it open for writing (writers.ts), so a slow copy or a scanner
+ * still writing is processed once, complete.
  */
 export class InboxWatcher {
   private watcher: FSWatcher | undefined;
-  private readonly pending = new Map<string, { timer: NodeJS.Timeout; size: number; mtimeMs: number }>();
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; size: number; mtimeMs: number; waitMs: number }>();
   private quiet: NodeJS.Timeout | undefined;
   mode: WatchMode;
   private closed = false;
@@ -149,7 +154,7 @@ export class InboxWatcher {
   }
 
   /** Called for every add/change, and by rescans: (re)starts the file's settle window. */
-  touch(file: string): void {
+  touch(file: string, waitMs = this.opts.settleMs): void {
     if (this.closed) return;
     let st: fs.Stats;
     try {
@@ -160,8 +165,8 @@ export class InboxWatcher {
     if (st.isDirectory()) return;
     const known = this.pending.get(file);
     if (known) clearTimeout(known.timer);
-    const timer = setTimeout(() => this.settled(file), this.opts.settleMs);
-    this.pending.set(file, { timer, size: st.size, mtimeMs: st.mtimeMs });
+    const timer = setTimeout(() => this.settled(file), waitMs);
+    this.pending.set(file, { timer, size: st.size, mtimeMs: st.mtimeMs, waitMs });
   }
 
   private settled(file: string): void {
@@ -176,10 +181,31 @@ export class InboxWatcher {
       return;
     }
     if (st.size !== known.size || st.mtimeMs !== known.mtimeMs) return this.touch(file);
-    this.pending.delete(file);
     const arrived: ArrivedFile = { path: file, size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs };
     if (st.isSymbolicLink()) arrived.linkTarget = safeReadlink(file);
-    else if (!st.isFile()) return;
+    else if (!st.isFile()) return this.forget(file);
+    else return void this.unlessBeingWritten(file, known, arrived);
+    this.pending.delete(file);
+    this.opts.onFile(arrived);
+  }
+
+  /**
+   * A writer that pauses longer than the settle window (a download, a scanner between pages)
+   * still holds the file open for writing: it stays pending, and its window starts again.
+   */
+  private async unlessBeingWritten(file: string, known: { waitMs: number }, arrived: ArrivedFile): Promise<void> {
+    let writers: string[] = [];
+    try {
+      writers = await writersOf(file);
+    } catch {
+      /* unknown: the settle window alone decides */
+    }
+    // A change, an unlink or close() while looking replaced or removed this entry: theirs stands.
+    if (this.closed || this.pending.get(file) !== known) return;
+    // Looked at again less and less often (up to every 30 s): a file held open for hours costs
+    // a /proc scan every 30 s, not every settle window. A change starts the window afresh.
+    if (writers.length > 0) return this.touch(file, Math.min(known.waitMs * 2, HELD_RECHECK_MAX_MS));
+    this.pending.delete(file);
     this.opts.onFile(arrived);
   }
 

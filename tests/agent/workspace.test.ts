@@ -7,6 +7,9 @@ import { readFile } from '../../src/agent/tools/read_file.js';
 import { writeFile } from '../../src/agent/tools/write_file.js';
 import { collectOutputs, materializeOutputs } from '../../src/agent/workspace/outputs.js';
 import { parseModelPath } from '../../src/agent/workspace/resolve.js';
+import { openWorkspace } from '../../src/agent/workspace/workspace.js';
+import { publish } from '../../src/publish/publish.js';
+import type { JobRow } from '../../src/queue/status.js';
 import { ToolError } from '../../src/errors.js';
 import { invoice } from './helpers.js';
 import { workspaceFor } from './workspace-helpers.js';
@@ -94,5 +97,42 @@ describe('output/ over the outputs folder', () => {
     expect(fs.readFileSync(copy).equals(fs.readFileSync(invoice('oyo.pdf')))).toBe(true);
     expect(fs.statSync(copy).mode & 0o222).toBe(0);
     expect((await call(writeFile, { path: 'input/oyo.pdf', content: 'x' }, b.ctx)).isError).toBe(true);
+  });
+});
+
+describe('two jobs on one ledger', () => {
+  /** A second job's workspace over the same outputs folder. */
+  async function second(b: Awaited<ReturnType<typeof workspaceFor>>, id: number) {
+    const job = { id, file: null, sha256: null, trigger: 'schedule' } as JobRow;
+    const ws = await openWorkspace({ job, rule: b.rule, workdir: path.join(b.dir, `job${id}`) });
+    return { ...b.ctx, ws };
+  }
+
+  it('a rewrite that keeps what the job read and adds to it is published as an addition; any other rewrite of a changed file is a conflict', async () => {
+    const b = await workspaceFor(null);
+    const ledger = path.join(b.outputs, 'ledger.csv');
+    fs.writeFileSync(ledger, 'name\n');
+    const a = b.ctx;
+    const other = await second(b, 2);
+    expect((await call(readFile, { path: 'output/ledger.csv' }, a)).content).toContain('name');
+    // Meanwhile another job adds its row and is published.
+    await call(writeFile, { path: 'output/ledger.csv', content: 'row-b\n', append: true }, other);
+    publish((await collectOutputs(other.ws, b.rule)).staged);
+    expect(fs.readFileSync(ledger, 'utf8')).toBe('name\nrow-b\n');
+    // The first job writes back what it read plus its own row (no append flag): row-b survives.
+    await call(writeFile, { path: 'output/ledger.csv', content: 'name\nrow-a\n' }, a);
+    publish((await collectOutputs(a.ws, b.rule)).staged);
+    expect(fs.readFileSync(ledger, 'utf8')).toBe('name\nrow-b\nrow-a\n');
+
+    // A job that read it, then rewrites it otherwise, after another job changed it: refused.
+    const c = await second(b, 3);
+    const d = await second(b, 4);
+    await call(readFile, { path: 'output/ledger.csv' }, c);
+    await call(writeFile, { path: 'output/ledger.csv', content: 'row-d\n', append: true }, d);
+    publish((await collectOutputs(d.ws, b.rule)).staged);
+    await call(writeFile, { path: 'output/ledger.csv', content: 'NAME\nrow-c\n' }, c);
+    const staged = (await collectOutputs(c.ws, b.rule)).staged;
+    expect(() => publish(staged)).toThrow(/^conflict: .*ledger\.csv was changed by another job after this job read it/);
+    expect(fs.readFileSync(ledger, 'utf8')).toBe('name\nrow-b\nrow-a\nrow-d\n');
   });
 });

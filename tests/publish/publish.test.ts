@@ -41,9 +41,9 @@ describe('publishing outputs', () => {
     const out = path.join(dir, 'out');
     publish([{ source: staged('a', 'x'), dest: path.join(out, 'x.txt'), onConflict: 'rename' }]);
     expect(fs.readdirSync(out)).toEqual(['x.txt']);
-    fs.writeFileSync(path.join(out, '.dropwork-abc123.tmp'), 'half');
+    fs.writeFileSync(path.join(out, '.dropwork-abc123abc123.tmp'), 'half');
     fs.mkdirSync(path.join(out, 'sub'));
-    fs.writeFileSync(path.join(out, 'sub', '.dropwork-def456.tmp'), 'half');
+    fs.writeFileSync(path.join(out, 'sub', '.dropwork-def456def456.tmp'), 'half');
     expect(removeLeftoverTemps(out)).toBe(2);
     expect(fs.readdirSync(out).sort()).toEqual(['sub', 'x.txt']);
   });

@@ -3,6 +3,7 @@
  * every-second expression keeps each case to a few seconds. `do:` jobs are run by a stand-in
  * agent that plugs in where the real one does (setAgentRunner) and takes 1.5 s per job.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -86,6 +87,27 @@ describe('scheduled rules', () => {
     await sleep(2500);
     expect(jobs(d)).toHaveLength(3);
     expect(home.logLines().filter((l) => l.msg === 'swept the inboxes').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('leaves a file a process holds open for writing to a later firing, and then takes it whole', async () => {
+    home = makeHome();
+    const inbox = home.folder('inbox/scans');
+    home.rule('scans', 'name: scans\nwatch: inbox/scans\nschedule: "*/2 * * * * *"\noutput: outputs/scans\nactions:\n  - copy: "."\n');
+    daemon = await startDaemon(home, { settle_ms: 200 });
+    // A scanner that writes a page, pauses over several firings holding the file open, then the next.
+    const writer = spawn(process.execPath, ['-e', `
+      const fs = require('fs'); const fd = fs.openSync(process.argv[1], 'w');
+      fs.writeSync(fd, 'page one\\n'); setTimeout(() => { fs.writeSync(fd, 'page two\\n'); fs.closeSync(fd); }, 5000);`, path.join(inbox, 'held.txt')]);
+    const exited = new Promise((r) => writer.once('exit', r));
+    const d = daemon;
+    await sleep(4000);
+    expect(jobs(d)).toEqual([]);
+    await exited;
+    await waitUntil(() => d.store.counts().succeeded === 1, 'the sweep took the finished file', 10_000);
+    await sleep(2500);
+    expect(jobs(d)).toHaveLength(1);
+    expect(fs.readdirSync(path.join(home.dir, 'outputs/scans'))).toEqual(['held.txt']);
+    expect(fs.readFileSync(path.join(home.dir, 'outputs/scans', 'held.txt'), 'utf8')).toBe('page one\npage two\n');
   });
 
   it('re-makes the task when the rule\'s schedule changes, and drops it when the schedule goes', async () => {

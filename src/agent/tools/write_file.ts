@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -7,6 +7,8 @@ import { formatBytes } from '../../sandbox/limits.js';
 import { measure } from '../../sandbox/output.js';
 import { agentSettings } from '../settings.js';
 import { define } from '../tool.js';
+import { factsOf, type ContentFacts } from '../../publish/content.js';
+import { reservedName } from '../../publish/publish.js';
 import { parseModelPath } from '../workspace/resolve.js';
 import { locate, writeTarget } from '../workspace/workspace.js';
 
@@ -16,6 +18,8 @@ import { locate, writeTarget } from '../workspace/workspace.js';
  * (of the outputs folder's version when this job has not written the file yet): a ledger row
  * then costs no read of the whole ledger.
  */
+const EMPTY: ContentFacts = { size: 0, sha256: createHash('sha256').digest('hex') };
+
 export const writeFile = define('write_file', {
   description: 'Write a text file into output/ (folders are created). Replaces the file, or adds to its end with append.',
   parameters: z.object({
@@ -27,6 +31,8 @@ export const writeFile = define('write_file', {
     const bytes = Buffer.byteLength(content);
     if (bytes > agentSettings.writeMaxBytes) throw new ToolError(`content is ${formatBytes(bytes)}; one write takes at most ${formatBytes(agentSettings.writeMaxBytes)}`);
     const target = parseModelPath(raw, 'write');
+    const reserved = reservedName(target.rel);
+    if (reserved) throw new ToolError(`${target.shown}: ${reserved}`);
     const before = append ? locate(ctx.ws, target) : undefined;
     const dest = writeTarget(ctx.ws, target);
     if (fs.existsSync(dest) && fs.lstatSync(dest).isDirectory()) throw new ToolError(`${target.shown} is a folder`);
@@ -39,6 +45,11 @@ export const writeFile = define('write_file', {
     const temp = path.join(path.dirname(dest), `.write-${randomBytes(6).toString('hex')}.tmp`);
     try {
       if (before) fs.copyFileSync(before, temp);
+      // An append to a file this job has not started yet starts from what it copied (or from
+      // nothing): publishing then adds this job's rows onto the ledger as it is by then.
+      // (The copy, not the outputs file: another job may have published onto it since.)
+      if (append && before && before !== dest) ctx.ws.bases.set(target.rel, factsOf(temp));
+      else if (append && !before) ctx.ws.bases.set(target.rel, EMPTY);
       fs.appendFileSync(temp, content, { mode: 0o644 });
       fs.renameSync(temp, dest);
     } finally {

@@ -2,11 +2,13 @@
  * Bounded copies of folders into a job's workspace: regular files only (links are never
  * followed), smallest first so a ledger gets in before an archive of PDFs, each with its
  * original mtime so an untouched copy can be told from a changed one. Copy-on-write clones
- * where the file system has them (btrfs, XFS, APFS): a big outputs folder costs no space.
+ * where the file system has them (btrfs, XFS, APFS): a big outputs folder costs no space; and
+ * sparse files keep their holes (sparse.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { TEMP_PREFIX } from '../../publish/publish.js';
+import { copyKeepingHolesSync } from '../../publish/sparse.js';
 
 export interface CopiedFile {
   size: number;
@@ -67,7 +69,7 @@ export function copyOne(src: string, dest: string): CopiedFile | undefined {
     const st = fs.lstatSync(src);
     if (!st.isFile()) return undefined;
     fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.copyFileSync(src, dest, fs.constants.COPYFILE_FICLONE);
+    copyKeepingHolesSync(src, dest);
     fs.utimesSync(dest, st.atime, st.mtime);
     const made = fs.statSync(dest);
     return { size: made.size, mtimeMs: made.mtimeMs };

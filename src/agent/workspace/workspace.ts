@@ -9,7 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode, SkipJob } from '../../errors.js';
+import { factsOf, type ContentFacts } from '../../publish/content.js';
 import { TEMP_PREFIX } from '../../publish/publish.js';
+import { copyKeepingHoles } from '../../publish/sparse.js';
 import type { JobContext } from '../../run/context.js';
 import { sha256File } from '../../watch/fingerprint.js';
 import { agentSettings } from '../settings.js';
@@ -31,6 +33,12 @@ export interface Workspace {
   replaces: Set<string>;
   /** Copies of the outputs folder made for commands, as copied: unchanged ones are not published. */
   copies: Map<string, CopiedFile>;
+  /**
+   * For output/ files that started from a file of the outputs folder: that file's content as
+   * this job took it, so publishing can tell an append (published onto the file as it is then)
+   * from a rewrite (refused if another job changed the file meanwhile). See publish.ts.
+   */
+  bases: Map<string, ContentFacts>;
 }
 
 export async function openWorkspace(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir'>): Promise<Workspace> {
@@ -44,6 +52,7 @@ export async function openWorkspace(ctx: Pick<JobContext, 'job' | 'rule' | 'work
     inputLeftOut: 0,
     replaces: new Set(),
     copies: new Map(),
+    bases: new Map(),
   };
   fs.mkdirSync(ws.input, { recursive: true });
   fs.mkdirSync(ws.output, { recursive: true });
@@ -62,7 +71,7 @@ async function copyDropped(file: string, sha256: string | null, ws: Workspace): 
   const name = path.basename(file);
   const dest = path.join(ws.input, name);
   try {
-    await fs.promises.copyFile(file, dest);
+    await copyKeepingHoles(file, dest);
   } catch (err) {
     if (errorCode(err) === 'ENOENT') throw new SkipJob('the file was removed before its job ran');
     if (errorCode(err) === 'EISDIR') throw new SkipJob('it is a folder, not a file');
@@ -96,7 +105,11 @@ export function writeTarget(ws: Workspace, t: Target): string {
   // Publishing will follow links of the outputs folder: one that leads out of it is refused
   // here, as it would be in output/ (links that stay inside are the person's own business).
   checkLinks(ws.outputs, t.rel, t.shown, 'read');
-  if (!fs.existsSync(dest) && !ws.copies.has(t.rel) && inOutputs(ws, t.rel)) ws.replaces.add(t.rel);
+  if (!fs.existsSync(dest) && !ws.copies.has(t.rel) && inOutputs(ws, t.rel)) {
+    ws.replaces.add(t.rel);
+    // What the rewrite replaces: publishing refuses it if another job changes the file meanwhile.
+    if (!ws.bases.has(t.rel)) ws.bases.set(t.rel, factsOf(path.join(ws.outputs, t.rel)));
+  }
   return dest;
 }
 

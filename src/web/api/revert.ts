@@ -1,3 +1,4 @@
+import { publishLockFile } from '../../run/execute.js';
 import { blobsFor, jobsOfRuleBetween, planView, revertJobs } from '../../undo/revert.js';
 import { parseWhen } from '../../undo/time.js';
 import type { WebDeps } from '../deps.js';
@@ -17,7 +18,7 @@ function flags(body: Record<string, unknown>): { dryRun: boolean; cascade: boole
 export function revertJob(deps: WebDeps, raw: string | undefined, body: Record<string, unknown>): unknown {
   const row = jobRow(deps, raw);
   const { dryRun, cascade } = flags(body);
-  const r = revertJobs(deps.store, blobsFor(deps.paths), { jobs: [row.id], cascade, dryRun, by: BY });
+  const r = revertJobs(deps.store, blobsFor(deps.paths), { jobs: [row.id], cascade, dryRun, by: BY, lock: publishLockFile(deps.paths) });
   if (!r.ok && !dryRun) throw new HttpError(409, r.why);
   if (r.ok && !dryRun) deps.wake?.();
   return planView(r, dryRun);
@@ -34,7 +35,7 @@ export function revertRule(deps: WebDeps, name: string | undefined, body: Record
   if (since === undefined || until === undefined) throw new HttpError(400, `"${since === undefined ? rawSince : rawUntil ?? ''}" is not a time: try "2026-11-30 14:00", "2h", "today"`);
   const { dryRun, cascade } = flags(body);
   const jobs = jobsOfRuleBetween(deps.store, name, since, until);
-  const r = revertJobs(deps.store, blobsFor(deps.paths), { jobs, cascade, dryRun, by: BY });
+  const r = revertJobs(deps.store, blobsFor(deps.paths), { jobs, cascade, dryRun, by: BY, lock: publishLockFile(deps.paths) });
   if (!r.ok && !dryRun) throw new HttpError(409, r.why);
   return planView(r, dryRun);
 }

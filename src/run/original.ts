@@ -1,0 +1,50 @@
+/**
+ * The original a job worked on must still be that content when its outputs are published and
+ * when `after:` moves or trashes it. A file that changed meanwhile (a writer that paused longer
+ * than the settle window, then went on) publishes nothing and keeps the original where it is;
+ * its new content gets a job of its own, named in the skip reason.
+ */
+import fs from 'node:fs';
+import { SkipJob } from '../errors.js';
+import { sha256Prefix } from '../publish/content.js';
+import type { Store } from '../queue/store.js';
+import type { JobRow } from '../queue/status.js';
+import { payloadOf } from './context.js';
+
+export interface SeenOriginal {
+  size: number;
+  mtimeMs: number;
+}
+
+/** `unknown`: the job has no original to check (scheduled, or queued without its facts). */
+export type OriginalState = { state: 'same'; seen: SeenOriginal } | { state: 'gone' } | { state: 'unknown' };
+
+/**
+ * The original's size and mtime now, once it is confirmed to hold the job's content; throws
+ * SkipJob when it holds other content.
+ * Same size and mtime as when queued is the same content (as the rescan assumes); a moved mtime
+ * is hashed, so a `touch` does not count as a change.
+ */
+export function confirmOriginal(job: JobRow, store: Pick<Store, 'enqueue' | 'jobForContent'>): OriginalState {
+  const facts = payloadOf(job);
+  if (!job.file || facts.size === undefined || facts.mtimeMs === undefined) return { state: 'unknown' };
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(job.file);
+  } catch {
+    return { state: 'gone' }; // removed meanwhile: the job's copy is whole, there is nothing left to tidy
+  }
+  if (!st.isFile()) return { state: 'gone' };
+  const seen = { size: st.size, mtimeMs: st.mtimeMs };
+  if (st.size === facts.size && st.mtimeMs === facts.mtimeMs) return { state: 'same', seen };
+  const sha256 = st.size === facts.size && job.sha256 ? sha256Prefix(job.file) : undefined;
+  if (sha256 !== undefined && sha256 === job.sha256) return { state: 'same', seen };
+  throw new SkipJob(`the file changed while it was processed, so nothing was published and the original was left where it is; ${queueNewContent(job, st, sha256 ?? sha256Prefix(job.file), store)}`);
+}
+
+function queueNewContent(job: JobRow, st: fs.Stats, sha256: string, store: Pick<Store, 'enqueue' | 'jobForContent'>): string {
+  const file = job.file as string;
+  const row = store.enqueue({ rule: job.rule, file, sha256, trigger: job.trigger, dedupe: true, payload: { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs } })
+    ?? store.jobForContent(job.rule, sha256);
+  return row ? `its new content is job ${row.id}` : 'its new content gets a job of its own';
+}
