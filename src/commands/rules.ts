@@ -9,7 +9,7 @@ import { CliError, paths, printJson } from './shared.js';
 /** `rules check`: every problem as FILE:LINE:COL field: message; exit 1 when there is any. */
 export function rulesCheck(opts: { json?: boolean }): number {
   const p = paths();
-  const set = new RuleSet(p.rulesDir, p.home);
+  const set = new RuleSet(p.rulesDir, p.files);
   set.reload();
   if (opts.json) {
     printJson({
@@ -64,7 +64,7 @@ export async function dryRun(rule: Rule, abs: string): Promise<DryRun> {
 /** `rules test RULE FILE`: would the file match, why not, and what would happen. Touches nothing. */
 export async function rulesTest(ruleName: string, file: string, opts: { json?: boolean }): Promise<number> {
   const p = paths();
-  const set = new RuleSet(p.rulesDir, p.home);
+  const set = new RuleSet(p.rulesDir, p.files);
   set.reload();
   const rule = set.rules.get(ruleName);
   if (!rule) throw new CliError(`no rule named "${ruleName}"; rules: ${set.list().map((r) => r.name).join(', ') || 'none'}`);
