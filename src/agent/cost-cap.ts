@@ -92,7 +92,7 @@ async function countTokens(client: Anthropic, params: Anthropic.MessageStreamPar
 
 /** Remembers what the API said of the last request, to estimate the next one of a conversation. */
 export class PromptMeter {
-  #last: { tokens: number; cached: number; messages: number; at: number } | undefined;
+  #last: { tokens: number; cached: number; output: number; messages: number; at: number } | undefined;
 
   async size(client: Anthropic, params: Anthropic.MessageStreamParams, signal: AbortSignal): Promise<PromptSize> {
     const last = this.#last;
@@ -105,13 +105,16 @@ export class PromptMeter {
       if (counted !== undefined) return { tokens: counted, cached, how: 'counted' };
     }
     if (!last) return { tokens: estimatePrompt(params), cached: 0, how: 'estimated' };
-    return { tokens: last.tokens + estimateMessages(added), cached, how: 'estimated' };
+    // The model's own reply comes back as input: at least as many tokens as it was as output.
+    const [reply, ...rest] = added;
+    const replyTokens = reply?.role === 'assistant' ? Math.max(last.output, estimateMessages([reply])) : estimateMessages(reply ? [reply] : []);
+    return { tokens: last.tokens + replyTokens + estimateMessages(rest), cached, how: 'estimated' };
   }
 
   /** After a request: its prompt as the API counted it. `sentAt` is when it was sent. */
   sent(params: Anthropic.MessageStreamParams, usage: Anthropic.Usage, sentAt: number): void {
     const cached = (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
-    this.#last = { tokens: usage.input_tokens + cached, cached, messages: params.messages.length, at: sentAt };
+    this.#last = { tokens: usage.input_tokens + cached, cached, output: usage.output_tokens, messages: params.messages.length, at: sentAt };
   }
 }
 

@@ -50,6 +50,11 @@ async function capped(cap: number, rule: Record<string, unknown> = {}): Promise<
   h = new Harness(home);
   const job = await h.run('notes', note);
   expect(job.status).toBe('failed');
+  // Every request's input was estimated on the safe side: never below what the server counted.
+  const turns = h.store.logs(job.id).filter((e) => e.kind === 'usage' && e.data?.includes('estimated_input_tokens'))
+    .map((e) => JSON.parse(e.data ?? '{}') as { estimated_input_tokens: number; input_tokens: number; cache_read_tokens: number; cache_write_tokens: number });
+  expect(turns.length).toBe(server.messageRequests().filter((r) => r.body.model !== 'claude-haiku-4-5').length);
+  for (const t of turns) expect(t.estimated_input_tokens).toBeGreaterThanOrEqual(t.input_tokens + t.cache_read_tokens + t.cache_write_tokens);
   return { spent: job.cost_usd, reason: job.reason ?? '', requests: server.messageRequests() };
 }
 
