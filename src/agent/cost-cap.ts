@@ -10,11 +10,14 @@
  * densely). A request carrying an image or a PDF is counted by `count_tokens` instead: their
  * tokens cannot be guessed from their bytes (a 500 KB photo is ~1,600 tokens). count_tokens is
  * free, but a second upload of the whole prompt, so it is used only then; a server without it
- * gets the character estimate, which overcounts files (safe).
+ * gets the character estimate, which overcounts files (safe); an API that is down makes the
+ * attempt a retry, as a failed request would.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { UnrecoverableError } from '../errors.js';
+import { TransientError, UnrecoverableError } from '../errors.js';
+import { apiHealth } from './health.js';
 import { formatUsd, type Price } from './pricing.js';
+import { KeyRejectedError, classify } from './request.js';
 
 /** The smallest answer worth asking for: below it the job stops instead. */
 export const MIN_OUTPUT_TOKENS = 64;
@@ -86,6 +89,17 @@ async function countTokens(client: Anthropic, params: Anthropic.MessageStreamPar
     return r.input_tokens;
   } catch (err) {
     if (signal.aborted) throw err;
+    // A refused key is the job's answer already: asking the messages endpoint too would only
+    // be refused again.
+    const failure = classify(err);
+    if (failure?.kind === 'rejected') throw new KeyRejectedError(failure.status, failure.message);
+    // An API that is down now: the job tries again later (the characters of a file would
+    // overcount it many times and could stop it for good).
+    if (failure?.kind === 'transient') {
+      apiHealth.failure(failure.message);
+      throw new TransientError(`the API did not answer (count_tokens): ${failure.message}`, failure.retryAfterMs);
+    }
+    // A server without count_tokens: the estimate stands.
     return undefined;
   }
 }
