@@ -22,7 +22,7 @@ export function buildProgram(): Command {
 
   program.command('init').description('create the dropwork home with example rules, inboxes and outputs folders').action(() => {
     const { created, lines } = initHome(paths());
-    process.stdout.write((created ? 'Created ' : 'Already set up: ') + lines.join('\n') + '\n');
+    process.stdout.write(`${created ? 'Set up dropwork.' : 'Already set up.'}\n${lines.join('\n')}\n`);
   });
 
   program.command('start').description('run the daemon in the foreground (sets up the home on first start)').action(start);
@@ -44,11 +44,11 @@ export function buildProgram(): Command {
   jobs.command('retry').argument('<id>').description('queue a failed, skipped or cancelled job again').action(jobsRetry);
   jobs.command('cancel').argument('<id>').description('cancel a queued, running or waiting job').action(jobsCancel);
 
-  program.command('run').argument('<file>').description('queue a file by hand (runs it here if the daemon is not running)')
-    .option('--rule <rule>', 'the rule to use (default: every rule that matches)')
+  program.command('run').argument('[file]').description('queue a file by hand, or run a scheduled rule now with --rule (runs it here if the daemon is not running)')
+    .option('--rule <rule>', 'the rule to use (default: every rule that matches); without FILE, a scheduled rule to run now')
     .option('--force', 'process it again even if this content was processed before')
     .option('--wait', 'wait for the job to finish').option('--json', 'as JSON')
-    .action(async (file: string, o: Parameters<typeof runFile>[1]) => { process.exitCode = await runFile(file, o); });
+    .action(async (file: string | undefined, o: Parameters<typeof runFile>[1]) => { process.exitCode = await runFile(file, o); });
 
   addRevertCommands(program);
   extendCli(program);

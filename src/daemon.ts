@@ -67,7 +67,7 @@ export class Daemon {
     for (const e of loaded.errors) this.log.error(`config: ${e.message}`);
     this.events.reportListenerErrorsTo((event, err) => this.log.warn('an event listener failed', { event, error: String(err) }));
     this.store = new Store(paths.dbFile);
-    this.ruleSet = new RuleSet(paths.rulesDir, paths.home);
+    this.ruleSet = new RuleSet(paths.rulesDir, paths.files);
     this.worker = new Worker({
       store: this.store,
       config: () => this.config,
@@ -116,7 +116,7 @@ export class Daemon {
       }
     }
     this.heartbeat();
-    this.log.info('dropwork is running', { rules: this.rules.length, inboxes: this.inboxes.list().length, home: this.opts.paths.home });
+    this.log.info('dropwork is running', { rules: this.rules.length, inboxes: this.inboxes.list().length, home: this.opts.paths.home, files: this.opts.paths.files });
   }
 
   reloadRules(): void {

@@ -3,8 +3,14 @@ import path from 'node:path';
 
 /** Where dropwork keeps its things on this machine. */
 export interface Paths {
-  /** Relative paths in rules and config.yaml resolve from here. */
+  /** Settings, rules and credentials. */
   home: string;
+  /**
+   * The files folder: relative `watch:`, `output:`, `input:` and `after: {move}` of rules
+   * resolve from here, so the inboxes and outputs a person drops into and reads are in plain
+   * sight (`~/dropwork`), not inside a hidden settings folder.
+   */
+  files: string;
   configFile: string;
   rulesDir: string;
   /** The history database, logs and job workspaces. */
@@ -19,6 +25,8 @@ export interface Paths {
 /**
  * DROPWORK_HOME puts everything in one folder (what tests and the service use). Without it the
  * platform's usual places: XDG config and data folders on Linux, Application Support on macOS.
+ * The files folder is DROPWORK_FILES when set; else the home when DROPWORK_HOME is set (one
+ * folder holds it all, as a test home or a portable setup expects); else `~/dropwork`.
  */
 export function resolvePaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Paths {
   const userHome = env.HOME || os.homedir();
@@ -37,8 +45,12 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env, platform: Nod
     home = path.join(env.XDG_CONFIG_HOME || path.join(userHome, '.config'), 'dropwork');
     dataDir = path.join(env.XDG_DATA_HOME || path.join(userHome, '.local', 'share'), 'dropwork');
   }
+  const files = env.DROPWORK_FILES
+    ? path.resolve(expandHome(env.DROPWORK_FILES, userHome))
+    : env.DROPWORK_HOME ? home : path.join(userHome, 'dropwork');
   return {
     home,
+    files,
     configFile: path.join(home, 'config.yaml'),
     rulesDir: path.join(home, 'rules'),
     dataDir,

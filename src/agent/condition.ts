@@ -87,10 +87,6 @@ export async function decideCondition(input: ConditionInput): Promise<Decision> 
   };
   const client = makeClient(config, creds);
   const { price } = priceFor(model, config.prices);
-  if (input.maxCostUsd !== undefined) {
-    const size = await new PromptMeter().size(client, params, input.signal);
-    params.max_tokens = fitToCap({ capUsd: input.maxCostUsd, spentUsd: 0, size, price, wanted: MAX_TOKENS, what: 'the if: check' });
-  }
   const call = (p: Anthropic.MessageStreamParams): Promise<Anthropic.Message> => callModel(client, p, {
     signal: input.signal,
     deadline: Date.now() + agentSettings.requestTimeoutMs,
@@ -98,6 +94,10 @@ export async function decideCondition(input: ConditionInput): Promise<Decision> 
   });
   let response: Anthropic.Message;
   try {
+    if (input.maxCostUsd !== undefined) {
+      const size = await new PromptMeter().size(client, params, input.signal);
+      params.max_tokens = fitToCap({ capUsd: input.maxCostUsd, spentUsd: 0, size, price, wanted: MAX_TOKENS, what: 'the if: check' });
+    }
     response = await call(params).catch((err: unknown) => {
       // Some models refuse a forced tool choice; asking them to use the tool works as well.
       if (err instanceof UnrecoverableError && /tool_choice/i.test(err.message)) return call({ ...params, tool_choice: { type: 'auto' } });

@@ -10,11 +10,14 @@
  * densely). A request carrying an image or a PDF is counted by `count_tokens` instead: their
  * tokens cannot be guessed from their bytes (a 500 KB photo is ~1,600 tokens). count_tokens is
  * free, but a second upload of the whole prompt, so it is used only then; a server without it
- * gets the character estimate, which overcounts files (safe).
+ * gets the character estimate, which overcounts files (safe); an API that is down makes the
+ * attempt a retry, as a failed request would.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { UnrecoverableError } from '../errors.js';
+import { TransientError, UnrecoverableError } from '../errors.js';
+import { apiHealth } from './health.js';
 import { formatUsd, type Price } from './pricing.js';
+import { KeyRejectedError, classify } from './request.js';
 
 /** The smallest answer worth asking for: below it the job stops instead. */
 export const MIN_OUTPUT_TOKENS = 64;
@@ -86,13 +89,24 @@ async function countTokens(client: Anthropic, params: Anthropic.MessageStreamPar
     return r.input_tokens;
   } catch (err) {
     if (signal.aborted) throw err;
+    // A refused key is the job's answer already: asking the messages endpoint too would only
+    // be refused again.
+    const failure = classify(err);
+    if (failure?.kind === 'rejected') throw new KeyRejectedError(failure.status, failure.message);
+    // An API that is down now: the job tries again later (the characters of a file would
+    // overcount it many times and could stop it for good).
+    if (failure?.kind === 'transient') {
+      apiHealth.failure(failure.message);
+      throw new TransientError(`the API did not answer (count_tokens): ${failure.message}`, failure.retryAfterMs);
+    }
+    // A server without count_tokens: the estimate stands.
     return undefined;
   }
 }
 
 /** Remembers what the API said of the last request, to estimate the next one of a conversation. */
 export class PromptMeter {
-  #last: { tokens: number; cached: number; messages: number; at: number } | undefined;
+  #last: { tokens: number; cached: number; output: number; messages: number; at: number } | undefined;
 
   async size(client: Anthropic, params: Anthropic.MessageStreamParams, signal: AbortSignal): Promise<PromptSize> {
     const last = this.#last;
@@ -105,13 +119,16 @@ export class PromptMeter {
       if (counted !== undefined) return { tokens: counted, cached, how: 'counted' };
     }
     if (!last) return { tokens: estimatePrompt(params), cached: 0, how: 'estimated' };
-    return { tokens: last.tokens + estimateMessages(added), cached, how: 'estimated' };
+    // The model's own reply comes back as input: at least as many tokens as it was as output.
+    const [reply, ...rest] = added;
+    const replyTokens = reply?.role === 'assistant' ? Math.max(last.output, estimateMessages([reply])) : estimateMessages(reply ? [reply] : []);
+    return { tokens: last.tokens + replyTokens + estimateMessages(rest), cached, how: 'estimated' };
   }
 
   /** After a request: its prompt as the API counted it. `sentAt` is when it was sent. */
   sent(params: Anthropic.MessageStreamParams, usage: Anthropic.Usage, sentAt: number): void {
     const cached = (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
-    this.#last = { tokens: usage.input_tokens + cached, cached, messages: params.messages.length, at: sentAt };
+    this.#last = { tokens: usage.input_tokens + cached, cached, output: usage.output_tokens, messages: params.messages.length, at: sentAt };
   }
 }
 

@@ -12,7 +12,7 @@ const BY = 'from the command line';
 export function jobsApprove(rawId: string, opts: { json?: boolean }): void {
   const id = parseId(rawId);
   const p = paths();
-  const rules = new RuleSet(p.rulesDir, p.home);
+  const rules = new RuleSet(p.rulesDir, p.files);
   rules.reload();
   withStore((store) => {
     const row = store.get(id);

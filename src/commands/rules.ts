@@ -16,7 +16,7 @@ import { CliError, paths, printJson } from './shared.js';
  */
 export function rulesCheck(opts: { json?: boolean }): number {
   const p = paths();
-  const set = new RuleSet(p.rulesDir, p.home);
+  const set = new RuleSet(p.rulesDir, p.files);
   set.reload();
   const loaded = loadConfig(p.configFile);
   const problems = [...loaded.errors, ...set.errors];
@@ -78,7 +78,7 @@ export async function dryRun(rule: Rule, abs: string): Promise<DryRun> {
 /** `rules test RULE FILE`: would the file match, why not, and what would happen. Touches nothing. */
 export async function rulesTest(ruleName: string, file: string, opts: { json?: boolean }): Promise<number> {
   const p = paths();
-  const set = new RuleSet(p.rulesDir, p.home);
+  const set = new RuleSet(p.rulesDir, p.files);
   set.reload();
   const rule = set.rules.get(ruleName);
   if (!rule) throw new CliError(`no rule named "${ruleName}"; rules: ${set.list().map((r) => r.name).join(', ') || 'none'}`);

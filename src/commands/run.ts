@@ -12,6 +12,7 @@ import { Worker } from '../queue/worker.js';
 import { matchFile } from '../rules/match.js';
 import { RuleSet } from '../rules/registry.js';
 import { sha256File } from '../watch/fingerprint.js';
+import { listInbox } from '../watch/scan.js';
 import { loadPlugins } from '../plugin-list.js';
 import { CliError, paths, printJson } from './shared.js';
 
@@ -24,10 +25,17 @@ export interface RunOptions {
 
 /**
  * `run FILE`: queue a file by hand. With the daemon up it picks the job up; without it, this
- * process runs the job itself, so the command works either way.
+ * process runs the job itself, so the command works either way. `run --rule NAME` with no FILE
+ * runs a scheduled rule now, to try it before it fires.
  */
-export async function runFile(file: string, opts: RunOptions): Promise<number> {
+export async function runFile(file: string | undefined, opts: RunOptions): Promise<number> {
   const p = paths();
+  const set = new RuleSet(p.rulesDir, p.files);
+  set.reload();
+  if (file === undefined) {
+    if (!opts.rule) throw new CliError('name a FILE to run, or a scheduled rule to run now with --rule NAME');
+    return finish(set, await queueScheduled(set, opts.rule, opts), opts);
+  }
   const abs = path.resolve(file);
   let st: fs.Stats;
   try {
@@ -36,15 +44,13 @@ export async function runFile(file: string, opts: RunOptions): Promise<number> {
     throw new CliError(`${abs} does not exist`);
   }
   if (!st.isFile()) throw new CliError(`${abs} is not a file`);
-  const set = new RuleSet(p.rulesDir, p.home);
-  set.reload();
   const rules = opts.rule ? [set.rules.get(opts.rule)].filter((r) => r !== undefined) : set.list().filter((r) => matchFile(r, abs).match);
   if (opts.rule && rules.length === 0) throw new CliError(`no rule named "${opts.rule}"`);
   if (rules.length === 0) throw new CliError(`no rule matches ${abs}; name one with --rule (see: dropwork rules test RULE FILE)`);
   const sha256 = await sha256File(abs);
   const store = new Store(p.dbFile);
+  const jobs: JobRow[] = [];
   try {
-    const jobs: JobRow[] = [];
     for (const rule of rules) {
       const row = store.enqueue({ rule: rule.name, file: abs, sha256, trigger: 'manual', dedupe: !opts.force, payload: { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs } });
       if (row) {
@@ -54,7 +60,57 @@ export async function runFile(file: string, opts: RunOptions): Promise<number> {
         process.stdout.write(`rule "${rule.name}" already processed this content; add --force to run it again\n`);
       }
     }
-    if (jobs.length === 0) return opts.json ? (printJson([]), 0) : 0;
+  } finally {
+    store.close();
+  }
+  return finish(set, jobs, opts);
+}
+
+/**
+ * A scheduled rule, now: one job over its `input:` folder (trigger `manual`: a person asked, so
+ * the schedule's own next firing is not held back by it), or, for a rule that sweeps inboxes,
+ * one job per file waiting there, as its firing would queue them.
+ */
+async function queueScheduled(set: RuleSet, name: string, opts: RunOptions): Promise<JobRow[]> {
+  const rule = set.rules.get(name);
+  if (!rule) throw new CliError(`no rule named "${name}"`);
+  if (!rule.schedule) throw new CliError(`rule "${name}" has no schedule: run it on a file with: dropwork run FILE --rule ${name}`);
+  const say = (line: string): void => void (opts.json || process.stdout.write(`${line}\n`));
+  const store = new Store(paths().dbFile);
+  try {
+    if (rule.watch.length === 0) {
+      if (rule.actions) throw new CliError(`rule "${name}" has steps but no inboxes: there is nothing for it to act on`);
+      const busy = store.db.prepare("SELECT id FROM jobs WHERE rule = ? AND file IS NULL AND status IN ('queued', 'running') LIMIT 1").get(rule.name) as { id: number } | undefined;
+      if (busy && !opts.force) {
+        say(`job ${busy.id} of rule "${name}" is still queued or running; add --force to queue another`);
+        return [];
+      }
+      const row = store.enqueue({ rule: rule.name, file: null, sha256: null, trigger: 'manual', dedupe: false, payload: { fired_at: new Date().toISOString(), by_hand: true } });
+      if (!row) throw new CliError('the queue refused the job');
+      say(`job ${row.id} queued for scheduled rule "${name}", now (trigger: manual; its schedule "${rule.schedule}" goes on as before)`);
+      return [row];
+    }
+    const outputs = set.list().map((r) => r.output);
+    const files = rule.watch.flatMap((folder) => listInbox(folder, rule.recursive, outputs)).filter((f) => matchFile(rule, f).match);
+    const jobs: JobRow[] = [];
+    for (const file of files) {
+      const st = fs.statSync(file);
+      const row = store.enqueue({ rule: rule.name, file, sha256: await sha256File(file), trigger: 'manual', dedupe: !opts.force, payload: { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs } });
+      if (row) jobs.push(row);
+    }
+    say(`scheduled rule "${name}", now (trigger: manual): ${files.length} file(s) in ${rule.watch.join(', ')}, ${jobs.length} job(s) queued${files.length > jobs.length ? ` (${files.length - jobs.length} already processed; --force runs them again)` : ''}`);
+    return jobs;
+  } finally {
+    store.close();
+  }
+}
+
+/** Runs the jobs here when no daemon does, and reports them when they end (or were only queued). */
+async function finish(set: RuleSet, jobs: JobRow[], opts: RunOptions): Promise<number> {
+  const p = paths();
+  if (jobs.length === 0) return opts.json ? (printJson([]), 0) : 0;
+  const store = new Store(p.dbFile);
+  try {
     const daemonUp = runningPid(p.pidFile) !== undefined;
     if (!daemonUp) await runHere(store, set, jobs.map((j) => j.id));
     else if (!opts.wait) return opts.json ? (printJson(jobs.map(toView)), 0) : 0;

@@ -2,13 +2,19 @@ import fs from 'node:fs';
 import { Daemon } from '../daemon.js';
 import { loadPlugins } from '../plugin-list.js';
 import { underServiceManager } from '../service/supervised.js';
-import { initHome } from './init.js';
+import { folderLines, initHome } from './init.js';
 import { paths } from './shared.js';
 
-/** Runs the daemon in this process until SIGTERM / SIGINT. */
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/**
+ * Runs the daemon in this process until SIGTERM / SIGINT. The first lets running jobs finish
+ * (up to `shutdown_grace_s`), the second re-queues them and stops now, a third leaves at once.
+ */
 export async function start(): Promise<void> {
   const p = paths();
-  if (!fs.existsSync(p.rulesDir)) {
+  const first = !fs.existsSync(p.rulesDir);
+  if (first) {
     // The quick start is one command: a first start sets the home up.
     const { lines } = initHome(p);
     process.stderr.write(lines.join('\n') + '\n\n');
@@ -19,13 +25,23 @@ export async function start(): Promise<void> {
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
-    if (signals > 1) {
-      daemon.log.warn(`second ${sig}: stopping now; running jobs will be re-queued at the next start`);
+    const running = daemon.worker.busy;
+    const jobs = `${running} running job${running === 1 ? '' : 's'}`;
+    if (signals === 1) {
+      // A person at the terminal hears why nothing happens yet, and how to stop at once.
+      if (running > 0) say(`finishing ${jobs} (up to ${daemon.config.shutdown_grace_s} s); ${sig === 'SIGINT' ? 'press Ctrl-C again' : 'send the signal again'} to stop now`);
+      void daemon.stop().then(() => process.exit(0), () => process.exit(1));
+    } else if (signals === 2) {
+      if (running > 0) say(`stopping now: ${jobs} go${running === 1 ? 'es' : ''} back to the queue and run${running === 1 ? 's' : ''} again at the next start`);
+      daemon.worker.hurry();
+    } else {
+      // Something does not let go: leave at once; the next start re-queues what was running.
       process.exit(1);
     }
-    void daemon.stop().then(() => process.exit(0), () => process.exit(1));
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   await daemon.start();
+  // Every start says where to drop files (the first one said it while setting the home up).
+  if (!first) process.stderr.write(folderLines(p, daemon.rules).join('\n') + '\n');
 }

@@ -13,6 +13,7 @@ export function status(opts: { json?: boolean }): void {
       pid: state?.pid ?? null,
       started_at: state?.started_at ?? null,
       home: p.home,
+      files: p.files,
       database: p.dbFile,
       rules: state?.rules ?? null,
       rule_errors: state?.rule_errors ?? [],
@@ -27,7 +28,8 @@ export function status(opts: { json?: boolean }): void {
     if (opts.json) return printJson(report);
     const out: string[] = [];
     out.push(state ? `dropwork is running (pid ${state.pid}, since ${localTime(state.started_at)} ${zoneName(state.started_at)})` : 'dropwork is not running (start it with: dropwork start)');
-    out.push(`home: ${p.home}`);
+    out.push(`inboxes and outputs: ${p.files}`);
+    out.push(`settings and rules: ${p.home}`);
     if (state) {
       out.push(`rules: ${state.rules}${state.rule_errors.length ? `, ${state.rule_errors.length} problem(s):` : ''}`);
       for (const e of state.rule_errors) out.push(`  ${e}`);

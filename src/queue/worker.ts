@@ -39,6 +39,7 @@ export class Worker {
   private soon: NodeJS.Immediate | undefined;
   private cancelWatch: NodeJS.Timeout | undefined;
   private accepting = false;
+  private endGrace: (() => void) | undefined;
 
   constructor(private readonly deps: WorkerDeps) {}
 
@@ -198,6 +199,11 @@ export class Worker {
     }
   }
 
+  /** Cuts short the grace period of a stop() under way: running jobs are aborted and re-queued now. */
+  hurry(): void {
+    this.endGrace?.();
+  }
+
   /**
    * Stop taking jobs, give running ones `graceMs` to finish, then abort the rest; aborted jobs
    * go back to the queue.
@@ -209,7 +215,10 @@ export class Worker {
     if (this.cancelWatch) clearInterval(this.cancelWatch);
     const all = Promise.all([...this.running.values()].map((r) => r.done));
     let graceTimer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'late'>((resolve) => { graceTimer = setTimeout(() => resolve('late'), graceMs); });
+    const graceOver = new Promise<'late'>((resolve) => {
+      graceTimer = setTimeout(() => resolve('late'), graceMs);
+      this.endGrace = () => resolve('late');
+    });
     if ((await Promise.race([all.then(() => 'done' as const), graceOver])) === 'late') {
       for (const r of this.running.values()) r.controller.abort(new Error('the daemon is stopping'));
       await Promise.race([all, new Promise((res) => setTimeout(res, 5000))]);

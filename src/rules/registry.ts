@@ -17,7 +17,8 @@ export class RuleSet {
   /** Files whose errors are being covered by their last good version. */
   stale: string[] = [];
 
-  constructor(private readonly dir: string, private readonly home: string) {}
+  /** `files`: the files folder, which relative folders in rules start from. */
+  constructor(private readonly dir: string, private readonly files: string) {}
 
   reload(): void {
     let names: string[] = [];
@@ -31,7 +32,7 @@ export class RuleSet {
     this.stale = [];
     for (const name of names) {
       const file = path.join(this.dir, name);
-      const loaded = loadOne(file, this.home);
+      const loaded = loadOne(file, this.files);
       this.errors.push(...loaded.errors);
       const previous = this.lastGood.get(file);
       if (loaded.errors.length > 0 && previous) {

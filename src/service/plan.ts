@@ -16,7 +16,7 @@ export const LAUNCHD_LABEL = 'com.dropwork.daemon';
  * Variables the service gets from the shell that installs it, so that it finds the same home
  * and settings. Credentials are not among them: they live in credentials.env (mode 0600).
  */
-const PASSED_ON = ['DROPWORK_HOME', 'DROPWORK_PORT', 'DROPWORK_NOTIFY', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'PATH'] as const;
+const PASSED_ON = ['DROPWORK_HOME', 'DROPWORK_FILES', 'DROPWORK_PORT', 'DROPWORK_NOTIFY', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'PATH'] as const;
 
 /** Everything the unit or plist says, worked out once from this process. */
 export interface ServicePlan {
@@ -55,7 +55,7 @@ export function makePlan(platform: ServicePlatform, paths: Paths, env: NodeJS.Pr
   const passed: Record<string, string> = { DROPWORK_SERVICE: '1' };
   for (const name of PASSED_ON) {
     const value = env[name];
-    if (value) passed[name] = name === 'DROPWORK_HOME' ? paths.home : value;
+    if (value) passed[name] = name === 'DROPWORK_HOME' ? paths.home : name === 'DROPWORK_FILES' ? paths.files : value;
   }
   const grace = loadConfig(paths.configFile, env).config.shutdown_grace_s;
   return {

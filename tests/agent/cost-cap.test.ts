@@ -5,12 +5,16 @@
  * the same ~4-characters rule as the estimate (an exact tokenizer is not available here).
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Anthropic from '@anthropic-ai/sdk';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIN_OUTPUT_TOKENS, PromptMeter, estimatePrompt, fitToCap, promptCost } from '../../src/agent/cost-cap.js';
 import { priceFor } from '../../src/agent/pricing.js';
+import { TransientError } from '../../src/errors.js';
 import { turn, type MessagesRequest, type MessagesServer, type Turn } from '../support/messages-server.js';
-import { Harness, baseConfig, invoice, makeHome, serve, writeKey, writeRule } from './helpers.js';
+import { Harness, KEY, baseConfig, invoice, makeHome, serve, writeKey, writeRule } from './helpers.js';
 
 let server: MessagesServer | undefined;
 let h: Harness | undefined;
@@ -50,6 +54,11 @@ async function capped(cap: number, rule: Record<string, unknown> = {}): Promise<
   h = new Harness(home);
   const job = await h.run('notes', note);
   expect(job.status).toBe('failed');
+  // Every request's input was estimated on the safe side: never below what the server counted.
+  const turns = h.store.logs(job.id).filter((e) => e.kind === 'usage' && e.data?.includes('estimated_input_tokens'))
+    .map((e) => JSON.parse(e.data ?? '{}') as { estimated_input_tokens: number; input_tokens: number; cache_read_tokens: number; cache_write_tokens: number });
+  expect(turns.length).toBe(server.messageRequests().filter((r) => r.body.model !== 'claude-haiku-4-5').length);
+  for (const t of turns) expect(t.estimated_input_tokens).toBeGreaterThanOrEqual(t.input_tokens + t.cache_read_tokens + t.cache_write_tokens);
   return { spent: job.cost_usd, reason: job.reason ?? '', requests: server.messageRequests() };
 }
 
@@ -128,5 +137,23 @@ describe('the estimate', () => {
     const meter = new PromptMeter();
     const size = await meter.size(undefined as never, params, AbortSignal.timeout(1000));
     expect(size).toEqual({ tokens: estimatePrompt(params), cached: 0, how: 'estimated' });
+  });
+  it('counts a file with count_tokens; a server without it gets the estimate, one that is down a retry', async () => {
+    const params = { model: 'm', max_tokens: 10, messages: [{ role: 'user' as const, content: [{ type: 'image' as const, source: { type: 'base64' as const, media_type: 'image/png' as const, data: 'A'.repeat(4000) } }] }] };
+    server = await serve();
+    const client = new Anthropic({ baseURL: server.url, apiKey: KEY, maxRetries: 0 });
+    expect(await new PromptMeter().size(client, params, AbortSignal.timeout(5000))).toMatchObject({ how: 'counted' });
+    // No count_tokens here (a 404, as from a server that has no such endpoint).
+    const bare = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"not_found_error","message":"no"}}'));
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+    try {
+      const size = await new PromptMeter().size(new Anthropic({ baseURL: url, apiKey: KEY, maxRetries: 0 }), params, AbortSignal.timeout(5000));
+      expect(size).toEqual({ tokens: estimatePrompt(params), cached: 0, how: 'estimated' });
+    } finally {
+      await new Promise((r) => bare.close(r));
+    }
+    // Nothing listens there any more: the API is unreachable, and the attempt is retried later.
+    await expect(new PromptMeter().size(new Anthropic({ baseURL: url, apiKey: KEY, maxRetries: 0 }), params, AbortSignal.timeout(5000))).rejects.toBeInstanceOf(TransientError);
   });
 });

@@ -72,7 +72,7 @@ describe('the transcript', () => {
     expect(JSON.stringify(json.log)).not.toContain(KEY);
 
     const list = (await cli('jobs')).stdout;
-    expect(list).toMatch(new RegExp(`${job.id} +succeeded +receipts +oyo\\.pdf .*\\$0\\.\\d{3}`));
+    expect(list).toMatch(new RegExp(`${job.id} +Done +receipts +oyo\\.pdf .*\\$0\\.\\d{3}`));
     expect((await cli('status')).stdout).toMatch(/spent today: \$0\.\d\d/);
   });
 

@@ -26,7 +26,7 @@ describe('dropwork jobs approve / deny (no daemon running)', () => {
 
     const show = await home.cli('jobs', 'show', String(job.id));
     expect(show.code).toBe(0);
-    expect(show.stdout).toContain('waiting — awaiting approval');
+    expect(show.stdout).toContain(`job ${job.id}: Needs approval (dropwork jobs approve ${job.id}, or jobs deny ${job.id})`);
     expect(show.stdout).toContain(`will publish ${out}`);
     expect(show.stdout).toContain(`will move the original ${original} to the trash`);
     expect(show.stdout).toContain(`dropwork jobs approve ${job.id}`);
