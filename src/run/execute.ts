@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UnrecoverableError } from '../errors.js';
 import { publish } from '../publish/publish.js';
+import { refuseLinkedFolders } from '../publish/real-folders.js';
 import { applyAfter } from './after.js';
 import { holdForApproval, needsApproval } from './approval.js';
 import { payloadOf, type JobContext } from './context.js';
@@ -31,7 +32,9 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
 
 /** Publishes staged outputs and applies `after:`; also what approving a held job does. */
 export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step'>, staged: Parameters<typeof publish>[0]): Outcome {
-  const { published, skipped } = publish(staged);
+  const { ok, refused } = refuseLinkedFolders(staged, ctx.rule.output);
+  for (const r of refused) ctx.step('published', `not published: ${r.dest}: ${r.reason}`);
+  const { published, skipped } = publish(ok);
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
   if (ctx.job.file && ctx.job.trigger !== 'schedule') {

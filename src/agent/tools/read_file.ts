@@ -1,9 +1,10 @@
-import fs from 'node:fs';
+import { basename } from 'node:path';
 import { z } from 'zod';
 import { ToolError } from '../../errors.js';
 import { showFile } from '../files/attach.js';
 import { factsOf } from '../files/kind.js';
 import { define } from '../tool.js';
+import { withFile } from '../../nofollow.js';
 import { locate } from '../workspace/workspace.js';
 import { parseModelPath } from '../workspace/resolve.js';
 
@@ -20,11 +21,13 @@ export const readFile = define('read_file', {
   }),
   async execute({ path, offset, limit }, ctx) {
     const target = parseModelPath(path, 'read');
-    const file = locate(ctx.ws, target);
-    if (!file) throw new ToolError(`${target.shown} does not exist`);
-    if (fs.statSync(file).isDirectory()) throw new ToolError(`${target.shown} is a folder; use list_files`);
-    const facts = await factsOf(file);
-    const shown = await showFile(file, facts, target.shown, ctx.pdfMode, { offset, limit });
+    const where = locate(ctx.ws, target);
+    if (!where) throw new ToolError(`${target.shown} does not exist`);
+    if (where.rel === '') throw new ToolError(`${target.shown} is a folder; use list_files`);
+    // Read through the file as opened, never through a link (see nofollow.ts).
+    const shown = await withFile(where.base, where.rel, target.shown, async (file) =>
+      showFile(file, await factsOf(file, basename(where.rel)), target.shown, ctx.pdfMode, { offset, limit }));
+    if (!shown) throw new ToolError(`${target.shown} does not exist`);
     if (shown.blocks.length === 1 && shown.blocks[0]?.type === 'text') return shown.blocks[0].text;
     return [{ type: 'text', text: `${target.shown}, ${shown.how}:` }, ...shown.blocks];
   },

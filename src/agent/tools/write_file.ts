@@ -1,18 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { ToolError, UnrecoverableError } from '../../errors.js';
 import { formatBytes } from '../../sandbox/limits.js';
+import { writeFileIn, withFile } from '../../nofollow.js';
 import { measure } from '../../sandbox/output.js';
 import { agentSettings } from '../settings.js';
 import { define } from '../tool.js';
 import { parseModelPath } from '../workspace/resolve.js';
-import { locate, writeTarget } from '../workspace/workspace.js';
+import { checkWritable, locate } from '../workspace/workspace.js';
 
 /**
  * Text into output/. Written to a temporary name and renamed, so a file is whole or absent and
- * a link planted by a command is replaced, never written through. `append` adds to the end
+ * a link planted by a command is replaced, never written through (nor any link on the way:
+ * see nofollow.ts). `append` adds to the end
  * (of the outputs folder's version when this job has not written the file yet): a ledger row
  * then costs no read of the whole ledger.
  */
@@ -27,24 +26,17 @@ export const writeFile = define('write_file', {
     const bytes = Buffer.byteLength(content);
     if (bytes > agentSettings.writeMaxBytes) throw new ToolError(`content is ${formatBytes(bytes)}; one write takes at most ${formatBytes(agentSettings.writeMaxBytes)}`);
     const target = parseModelPath(raw, 'write');
-    const before = append ? locate(ctx.ws, target) : undefined;
-    const dest = writeTarget(ctx.ws, target);
-    if (fs.existsSync(dest) && fs.lstatSync(dest).isDirectory()) throw new ToolError(`${target.shown} is a folder`);
+    const from = append ? locate(ctx.ws, target) : undefined;
+    const existedHere = locate(ctx.ws, target)?.base === ctx.ws.output;
+    checkWritable(ctx.ws, target);
     const used = (await measure([ctx.ws.output])).bytes;
     if (used + bytes > ctx.limits.writeCapBytes) {
       throw new UnrecoverableError(`write cap exceeded: output/ would hold ${formatBytes(used + bytes)}, more than ${formatBytes(ctx.limits.writeCapBytes)}`);
     }
-    const existed = fs.existsSync(dest) || ctx.ws.replaces.has(target.rel);
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    const temp = path.join(path.dirname(dest), `.write-${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      if (before) fs.copyFileSync(before, temp);
-      fs.appendFileSync(temp, content, { mode: 0o644 });
-      fs.renameSync(temp, dest);
-    } finally {
-      fs.rmSync(temp, { force: true });
-    }
-    const size = fs.statSync(dest).size;
+    const existed = existedHere || ctx.ws.replaces.has(target.rel);
+    const write = async (before?: string): Promise<number> => writeFileIn(ctx.ws.output, target.rel, target.shown, content, before);
+    const before = from !== undefined;
+    const size = from ? ((await withFile(from.base, from.rel, target.shown, write)) ?? (await write())) : await write();
     const verb = append ? (before ? 'appended to' : 'created') : existed ? 'replaced' : 'wrote';
     return `${verb} ${target.shown} (${size} bytes${append && before ? ` now, +${bytes}` : ''})`;
   },
