@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { issuesToErrors, locate, parseYamlFile, type LocatedDoc, type PathSegment } from '../located-yaml.js';
+import { ownFolderErrors } from './own-folders.js';
 import { toRule, type Rule } from './rule.js';
 import { ruleSchema } from './schema.js';
 
@@ -44,6 +45,9 @@ export function loadRuleText(text: string, file: string, home: string): { rules:
       return;
     }
     const where = locate(doc, at);
-    rules.push(toRule(result.data, home, { file, line: where.line }));
+    const rule = toRule(result.data, home, { file, line: where.line });
+    const own = ownFolderErrors(rule, doc, at, prefix, home);
+    if (own.length > 0) errors.push(...own);
+    else rules.push(rule);
   }
 }
