@@ -74,19 +74,20 @@ function isLink(p: string): boolean {
 }
 
 /**
- * The folder `rel` under `base` (`base` itself is the daemon's own and trusted, but must not be
- * a link either). `create` makes missing folders (never through a link); without it a missing
+ * The folder `rel` under `base` (`base` itself is trusted: the daemon's or the person's). `create` makes missing folders (never through a link); without it a missing
  * one is undefined.
  */
 export function openFolder(base: string, rel: string, opts: { create?: boolean; shown?: string } = {}): Folder | undefined {
   const shown = opts.shown ?? rel;
   let folder: Folder;
   try {
-    folder = held(fs.openSync(base, DIR_FLAGS), base);
+    // The base is followed: it is the daemon's or the person's choice (an outputs folder may
+    // well be a link to a NAS), and no job can replace it, only what is inside.
+    folder = held(fs.openSync(base, O_RDONLY | O_DIRECTORY), base);
   } catch (err) {
     if (errorCode(err) === 'ENOENT' && !opts.create) return undefined;
     if (errorCode(err) === 'ENOENT') return openFolder(mkdirBase(base), rel, opts);
-    if (errorCode(err) === 'ELOOP') throw new ToolError(`${shown}: the folder itself is a symbolic link; refused`);
+    if (errorCode(err) === 'ENOTDIR') throw new ToolError(`${shown}: not a folder`);
     throw err;
   }
   let at = base;

@@ -25,7 +25,8 @@ function setUp(): { output: string; canary: string } {
   const output = path.join(root, 'output');
   const canary = path.join(root, 'canary');
   fs.mkdirSync(path.join(output, 'd'), { recursive: true });
-  fs.mkdirSync(canary);
+  fs.mkdirSync(path.join(canary, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(canary, 'sub', 'keep.txt'), 'keep');
   fs.writeFileSync(path.join(canary, 'secret.txt'), 'canary-secret');
   for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(canary, `filler-${i}`), 'x'.repeat(1000));
   return { output, canary };
@@ -44,6 +45,15 @@ describe('no-follow file access', () => {
     await expect(withFile(output, 'd/file-link', 'x', async (f) => fs.readFileSync(f, 'utf8'))).rejects.toThrow('symbolic link');
     expect(fs.readdirSync(canary)).not.toContain('new.txt');
     expect((await measure([output])).entries).toBe(3); // d, d/file-link, link: neither followed
+  });
+
+  it('follows the base folder itself: the person may have linked an outputs folder elsewhere', () => {
+    const { output, canary } = setUp();
+    fs.symlinkSync(canary, path.join(output, '..', 'outputs-link'));
+    const base = path.join(output, '..', 'outputs-link');
+    expect(writeFileIn(base, 'sub/new.txt', 'sub/new.txt', 'ok')).toBe(2);
+    expect(fs.readFileSync(path.join(canary, 'sub', 'new.txt'), 'utf8')).toBe('ok');
+    expect(listFolderEntries(base, 'sub')?.map((e) => e.name).sort()).toEqual(['keep.txt', 'new.txt']);
   });
 
   it('holds while a folder is swapped for a link to a canary folder, thousands of times', async () => {
