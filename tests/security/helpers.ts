@@ -44,7 +44,7 @@ export interface Scene {
 
 const BOOKKEEPING = /^(dropwork\.db(-wal|-shm|-journal)?|logs|jobs|dropwork\.pid)(\/|$)/;
 
-export async function scene(script: (req: HostileRequest, turn: number) => Reply | Promise<Reply>, opts: { sandbox?: 'docker' | 'none'; rule?: Record<string, unknown> } = {}): Promise<Scene> {
+export async function scene(script: (req: HostileRequest, turn: number) => Reply | Promise<Reply>, opts: { sandbox?: 'docker' | 'bubblewrap' | 'none'; rule?: Record<string, unknown> } = {}): Promise<Scene> {
   const home = makeHome();
   const canary = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-canary-'));
   fs.writeFileSync(path.join(canary, 'secret.txt'), 'canary secret\n');

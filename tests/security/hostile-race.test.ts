@@ -34,8 +34,8 @@ function swapper(rules: string, canary: string): string {
   ].join('\n');
 }
 
-describe('a hostile model racing the daemon (docker)', () => {
-  it('cannot reach the host through a swapped folder, a forged frame or a linked outputs folder', async () => {
+describe('a hostile model racing the daemon', () => {
+  it.each(['docker', 'bubblewrap'] as const)('cannot reach the host through a swapped folder, a forged frame or a linked outputs folder (%s)', async (sandbox) => {
     const results: { text: string; isError: boolean }[] = [];
     let plan: Block[][] = [];
     s = await scene((req: HostileRequest, turn) => {
@@ -61,7 +61,7 @@ describe('a hostile model racing the daemon (docker)', () => {
         plan.push([call('write_file', { path: 'output/summary.md', content: 'x'.repeat(10 * 1024 * 1024) })]);
       }
       return plan.shift() ?? 'Done.';
-    });
+    }, { sandbox });
     // An earlier job (or the person) left a link in the outputs folder, to the canary.
     fs.symlinkSync(s.canary, path.join(s.outputs, 'linked'));
     const dropped = injectionFile(s.inbox, s.canary);

@@ -23,7 +23,6 @@ const HINT = 'paths are relative to the workspace, e.g. input/receipt.pdf or out
 
 export function parseModelPath(whole: string, mode: 'read' | 'write'): Target {
   if (whole.includes('\0')) throw new ToolError('a path cannot contain a NUL character');
-  // eslint-disable-next-line no-control-regex
   if (/[\x01-\x1f\x7f]/.test(whole)) throw new ToolError('a path cannot contain a newline or another control character');
   if (whole.length > 4096) throw new ToolError(`a path of ${whole.length} characters is too long`);
   const raw = clip(whole);
