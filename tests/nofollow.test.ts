@@ -56,6 +56,21 @@ describe('no-follow file access', () => {
     expect(listFolderEntries(base, 'sub')?.map((e) => e.name).sort()).toEqual(['keep.txt', 'new.txt']);
   });
 
+  it.runIf(process.getuid?.() === 0)('hands output/ over without following a link or touching a hard-linked file', () => {
+    const { output, canary } = setUp();
+    fs.writeFileSync(path.join(output, 'd', 'mine.txt'), 'mine');
+    fs.symlinkSync(canary, path.join(output, 'd', 'to-canary'));
+    fs.linkSync(path.join(canary, 'secret.txt'), path.join(output, 'd', 'hard.txt'));
+    const owners = (dir: string): string[] => fs.readdirSync(dir).map((n) => `${n}:${fs.lstatSync(path.join(dir, n)).uid}`).sort();
+    const before = owners(canary);
+    chownTreeNoFollow(output, 12345, 12345);
+    expect(owners(canary)).toEqual(before);
+    expect(fs.statSync(canary).uid).not.toBe(12345);
+    expect(fs.lstatSync(path.join(output, 'd', 'mine.txt')).uid).toBe(12345);
+    expect(fs.lstatSync(path.join(output, 'd')).uid).toBe(12345);
+    expect(fs.lstatSync(path.join(output, 'd', 'to-canary')).uid).not.toBe(12345);
+  });
+
   it('holds while a folder is swapped for a link to a canary folder, thousands of times', async () => {
     const { output, canary } = setUp();
     const before = fs.readdirSync(canary).sort();
