@@ -11,9 +11,8 @@ import { checkWritable, locate } from '../workspace/workspace.js';
 /**
  * Text into output/. Written to a temporary name and renamed, so a file is whole or absent and
  * a link planted by a command is replaced, never written through (nor any link on the way:
- * see nofollow.ts). `append` adds to the end
- * (of the outputs folder's version when this job has not written the file yet): a ledger row
- * then costs no read of the whole ledger.
+ * see nofollow.ts). `append` adds to the end (of the outputs folder's version when this job
+ * has not written the file yet): a ledger row then costs no read of the whole ledger.
  */
 export const writeFile = define('write_file', {
   description: 'Write a text file into output/ (folders are created). Replaces the file, or adds to its end with append.',
@@ -34,9 +33,10 @@ export const writeFile = define('write_file', {
       throw new UnrecoverableError(`write cap exceeded: output/ would hold ${formatBytes(used + bytes)}, more than ${formatBytes(ctx.limits.writeCapBytes)}`);
     }
     const existed = existedHere || ctx.ws.replaces.has(target.rel);
-    const write = async (before?: string): Promise<number> => writeFileIn(ctx.ws.output, target.rel, target.shown, content, before);
-    const before = from !== undefined;
+    // Appending copies the file as opened (withFile), never a link's target, then adds.
+    const write = async (current?: string): Promise<number> => writeFileIn(ctx.ws.output, target.rel, target.shown, content, current);
     const size = from ? ((await withFile(from.base, from.rel, target.shown, write)) ?? (await write())) : await write();
+    const before = from !== undefined;
     const verb = append ? (before ? 'appended to' : 'created') : existed ? 'replaced' : 'wrote';
     return `${verb} ${target.shown} (${size} bytes${append && before ? ` now, +${bytes}` : ''})`;
   },
