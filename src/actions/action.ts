@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { renderTemplate, type TemplateVars } from '../rules/template.js';
+import { UnrecoverableError } from '../errors.js';
+import { renderTemplate, renderedProblem, type TemplateVars } from '../rules/template.js';
 import type { Action } from '../rules/rule.js';
 
 /**
@@ -32,7 +33,10 @@ export interface ActionStep {
 
 export function render(template: string, current: CurrentFile, ctx: StepContext): string {
   const ext = path.extname(current.name);
-  return renderTemplate(template, { ...ctx.vars, name: path.basename(current.name, ext), ext });
+  const rendered = renderTemplate(template, { ...ctx.vars, name: path.basename(current.name, ext), ext });
+  const problem = renderedProblem(template, rendered);
+  if (problem) throw new UnrecoverableError(problem);
+  return rendered;
 }
 
 /** A folder of the rule, under its outputs folder unless absolute. */

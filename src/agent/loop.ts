@@ -6,6 +6,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { UnrecoverableError } from '../errors.js';
+import { clip } from '../nofollow.js';
 import type { Usage } from '../queue/status.js';
 import type { Block } from './files/attach.js';
 import { PromptMeter, fitToCap } from './cost-cap.js';
@@ -14,6 +15,7 @@ import { SYSTEM_PROMPT } from './prompt.js';
 import { callModel } from './request.js';
 import { agentSettings } from './settings.js';
 import { runTool, toApiTool, type AgentTool, type ToolContext, type ToolOutput } from './tool.js';
+import { inputForHistory, malformedInput } from './tool-input.js';
 import { argsLine, type Recorder } from './transcript.js';
 
 export interface LoopInput {
@@ -43,7 +45,7 @@ export interface LoopResult {
 function toParam(b: Anthropic.ContentBlock): Anthropic.ContentBlockParam {
   switch (b.type) {
     case 'text': return { type: 'text', text: b.text };
-    case 'tool_use': return { type: 'tool_use', id: b.id, name: b.name, input: b.input };
+    case 'tool_use': return { type: 'tool_use', id: b.id, name: b.name, input: inputForHistory(b.input) };
     case 'thinking': return { type: 'thinking', thinking: b.thinking, signature: b.signature };
     case 'redacted_thinking': return { type: 'redacted_thinking', data: b.data };
     default: return b as unknown as Anthropic.ContentBlockParam;
@@ -119,9 +121,12 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
       record('tool_call', `${call.name} ${argsLine(call.input)}`, { id: call.id, name: call.name, input: call.input });
       if (repeats >= 3) throw new UnrecoverableError(`the agent is looping: it made the same call 3 times in a row (${call.name} ${argsLine(call.input)})`);
       const cutOff = response.stop_reason === 'max_tokens' && i === calls.length - 1;
+      const broken = malformedInput(call.id);
       const run = cutOff
         ? { content: 'your reply was cut off at max_tokens before this call was complete; do it again in smaller pieces', isError: true }
-        : await runTool(byName.get(call.name), call.name, call.input, input.toolCtx);
+        : broken !== undefined
+          ? { content: `the input of this ${clip(call.name, 100)} call is not valid JSON (${broken}); send a JSON object`, isError: true }
+          : await runTool(byName.get(call.name), call.name, call.input, input.toolCtx);
       record('tool_result', `${run.isError ? 'error: ' : ''}${resultSummary(run.content)}`, { id: call.id, name: call.name, is_error: run.isError, content: run.content });
       results.push({ type: 'tool_result', tool_use_id: call.id, content: run.content, ...(run.isError ? { is_error: true } : {}) });
     }

@@ -12,6 +12,7 @@ import { TransientError, UnrecoverableError } from '../errors.js';
 import { backoffMs } from '../queue/backoff.js';
 import { apiHealth } from './health.js';
 import { agentSettings } from './settings.js';
+import { StreamRecord } from './tool-input.js';
 
 export class KeyRejectedError extends Error {
   override name = 'KeyRejectedError';
@@ -83,15 +84,23 @@ async function streamOnce(client: Anthropic, params: Anthropic.MessageStreamPara
   let idleTimer = setTimeout(stop(`no answer for ${secs(idleTimeoutMs)}`), idleTimeoutMs);
   const onAbort = (): void => own.abort();
   signal.addEventListener('abort', onAbort, { once: true });
+  const record = new StreamRecord();
   try {
     const stream = client.messages.stream(params, { signal: own.signal, maxRetries: 0, timeout: total });
-    stream.on('streamEvent', () => {
+    stream.on('streamEvent', (event) => {
+      record.on(event);
       clearTimeout(idleTimer);
       idleTimer = setTimeout(stop(`the answer stopped for ${secs(idleTimeoutMs)}`), idleTimeoutMs);
     });
     return await stream.finalMessage();
   } catch (err) {
     if (stalled && !signal.aborted) throw new StalledError(stalled);
+    // A tool input that is not JSON: the model's slip, answered as a tool error (see tool-input.ts).
+    const salvaged = signal.aborted ? undefined : record.salvage();
+    if (salvaged) {
+      own.abort();
+      return salvaged;
+    }
     throw err;
   } finally {
     clearTimeout(totalTimer);

@@ -7,6 +7,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { UnrecoverableError, errorMessage } from '../errors.js';
+import { clip } from '../nofollow.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { SandboxLimits } from '../sandbox/limits.js';
 import type { Block } from './files/attach.js';
@@ -61,13 +62,14 @@ export interface ToolRun {
 }
 
 export async function runTool(tool: AgentTool | undefined, name: string, input: unknown, ctx: ToolContext): Promise<ToolRun> {
-  if (!tool) return { content: `there is no tool named "${name}"`, isError: true };
+  // Error text is the model's to read and goes into the history: never megabytes of it.
+  if (!tool) return { content: `there is no tool named "${clip(name, 100)}"`, isError: true };
   const parsed = tool.parameters.safeParse(input);
-  if (!parsed.success) return { content: `invalid arguments for ${name}:\n${z.prettifyError(parsed.error)}`, isError: true };
+  if (!parsed.success) return { content: clip(`invalid arguments for ${name}:\n${z.prettifyError(parsed.error)}`, 2000), isError: true };
   try {
     return { content: await tool.execute(parsed.data, ctx), isError: false };
   } catch (err) {
     if (err instanceof UnrecoverableError || ctx.signal.aborted) throw err;
-    return { content: `${name} failed: ${errorMessage(err)}`, isError: true };
+    return { content: clip(`${name} failed: ${errorMessage(err)}`, 2000), isError: true };
   }
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError, errorMessage, type Location } from '../errors.js';
 import { fieldName, issuesToErrors, locate, parseYamlFile, readYamlFile, type LocatedDoc, type PathSegment } from '../located-yaml.js';
+import { ownFolderErrors } from './own-folders.js';
 import { toRule, type Rule } from './rule.js';
 import { ruleSchema } from './schema.js';
 
@@ -57,6 +58,11 @@ function parseRules(text: string, file: string, home: string): { rules: Rule[]; 
     }
     const where = locate(doc, at);
     const rule = toRule(result.data, home, { file, line: where.line });
+    const own = ownFolderErrors(rule, doc, at, prefix, home);
+    if (own.length > 0) {
+      errors.push(...own);
+      return;
+    }
     origins.set(rule, { doc, at: [...at], prefix: fieldPrefix });
     rules.push(rule);
   }

@@ -28,6 +28,7 @@ export function checkTemplate(template: string): string | undefined {
     const key = (m[1] ?? '').toLowerCase();
     if (!KNOWN.has(key)) return `unknown placeholder {${m[1]}}; known: {name} {ext} {rule} {sha8} {date} {modified:FORMAT} {created:FORMAT}`;
     if (m[2] !== undefined && !DATED.has(key)) return `{${key}} takes no format`;
+    if (m[2] !== undefined && /\.\.|^[\\/]/.test(m[2])) return `format "${m[2]}" of {${key}} may not climb out of the outputs folder`;
     if (m[2] !== undefined && m[2].replace(FORMAT_TOKEN, '').match(/[A-Za-z]/)) {
       return `format "${m[2]}" of {${key}} may only use YYYY, YY, MM, DD, HH, mm, ss`;
     }
@@ -35,6 +36,19 @@ export function checkTemplate(template: string): string | undefined {
   const unmatched = template.replace(PLACEHOLDER, '');
   if (unmatched.includes('{') || unmatched.includes('}')) return 'has an unclosed or stray brace';
   if (template.split(/[\\/]/).some((seg) => seg === '..')) return 'may not climb out of the outputs folder with ".."';
+  return undefined;
+}
+
+/**
+ * Why a rendered template may not be used, or undefined. What a template renders to is what
+ * counts, not how it reads: `{date:../..}` or a value that renders to ".." must not climb out
+ * of the outputs folder, and a relative template may not turn absolute.
+ */
+export function renderedProblem(template: string, rendered: string): string | undefined {
+  if (rendered.includes('\0')) return `"${template}" rendered a name with a NUL character`;
+  if (rendered.split(/[\\/]/).some((part) => part === '..')) return `"${template}" rendered "${rendered}", which climbs out of the outputs folder`;
+  const absolute = (p: string): boolean => p.startsWith('/') || p.startsWith('\\') || /^[a-zA-Z]:/.test(p) || p.startsWith('~');
+  if (!absolute(template) && absolute(rendered)) return `"${template}" rendered the absolute path "${rendered}"`;
   return undefined;
 }
 

@@ -4,6 +4,7 @@ import { SkipJob, UnrecoverableError } from '../errors.js';
 import { publish } from '../publish/publish.js';
 import { formatBytes } from '../sandbox/limits.js';
 import { untilWritten } from '../watch/writers.js';
+import { refuseLinkedFolders } from '../publish/real-folders.js';
 import { applyAfter } from './after.js';
 import { holdForApproval, needsApproval } from './approval.js';
 import type { JobContext } from './context.js';
@@ -68,7 +69,9 @@ function refuseTooLarge(file: string, maxFileMb: number): void {
 export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step' | 'store' | 'paths'>, staged: Parameters<typeof publish>[0]): { status: 'succeeded'; outputs: string[]; reason?: string; changes: Change[] } {
   const original = confirmOriginal(ctx.job, ctx.store);
   const journal = new Journal(blobsFor(ctx.paths));
-  const { published, skipped } = publish(staged, { lock: publishLockFile(ctx.paths), journal });
+  const { ok, refused } = refuseLinkedFolders(staged, ctx.rule.output);
+  for (const r of refused) ctx.step('published', `not published: ${r.dest}: ${r.reason}`);
+  const { published, skipped } = publish(ok, { lock: publishLockFile(ctx.paths), journal });
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
   if (ctx.job.file && ctx.job.trigger !== 'schedule') {

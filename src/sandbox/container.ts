@@ -73,7 +73,9 @@ export function hostConfig(input: string, output: string, network: boolean, limi
       { Name: 'nofile', Soft: 1024, Hard: 1024 },
       { Name: 'core', Soft: 0, Hard: 0 },
     ],
-    Init: true, // reaps what commands leave behind, so zombies do not eat the pids limit
+    // No docker-init: the runner is PID 1 and reaps orphans itself. An init of the same uid as
+    // the commands would hold the daemon's stream at /proc/1/fd/1, open to forged frames.
+    Init: false,
     IpcMode: 'private',
   };
 }

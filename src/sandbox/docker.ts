@@ -10,6 +10,7 @@ import { JOB_LABEL, OWNER_LABEL, WORKDIR, hostConfig, ownerId, parseCgroupCounte
 import { SANDBOX_ENV, sandboxUser, type ImageStatus } from './image.js';
 import { formatBytes } from './limits.js';
 import { handOver } from './output.js';
+import { onlyRunnerLeft } from './quiet.js';
 import { Runner } from './runner.js';
 import { NO_FORK_WORDS, NO_MEMORY_WORDS, supervise } from './supervise.js';
 import { CommandQueue } from './queue.js';
@@ -30,7 +31,7 @@ export class DockerBackend implements SandboxBackend {
 }
 
 /** A job's container and the runner inside it. */
-interface Job { container: Docker.Container; runner: Runner }
+interface Job { container: Docker.Container; runner: Runner; runnerPid: number }
 
 class DockerSandbox implements Sandbox {
   readonly kind = 'docker';
@@ -59,10 +60,17 @@ class DockerSandbox implements Sandbox {
       writable: [workspace.output],
       openedAt: this.openedAt,
       start: async (timeoutMs, stdout, stderr) => {
-        const { runner } = await this.ensureContainer();
-        const done = runner.run(command, timeoutMs, (kind, chunk) => (kind === 'o' ? stdout : stderr).write(chunk)).catch(() => {
+        const job = await this.ensureContainer();
+        const done = job.runner.run(command, timeoutMs, (kind, chunk) => (kind === 'o' ? stdout : stderr).write(chunk)).then(async (r) => {
+          // The daemon works in output/ next: confirmed from the host that nothing of the command runs on.
+          if (await onlyRunnerLeft(job.container, job.runnerPid)) return r;
+          await this.discardContainer();
+          stderr.write(Buffer.from('\n[processes of this command outlived it; the sandbox container was removed and the next command starts a fresh one, /tmp emptied]\n'));
+          return { exitCode: null, timedOut: false };
+        }, async () => {
           // The container went: a kill from here (timeout, write cap), or the command killed the
-          // runner itself (kill -9 -1). The next command gets a new container.
+          // runner itself (kill -9 -1), or broke its protocol. Whatever is left of it goes now.
+          await this.discardContainer();
           stderr.write(Buffer.from('\n[the sandbox container stopped during this command; the next command starts a fresh one, /tmp emptied]\n'));
           return { exitCode: null, timedOut: false };
         });
@@ -103,8 +111,9 @@ class DockerSandbox implements Sandbox {
     });
     try {
       const runner = await Runner.start(this.docker, container);
+      const runnerPid = (await container.inspect()).State.Pid;
       this.seen = { oomKills: 0, pidsMax: 0 };
-      return { container, runner };
+      return { container, runner, runnerPid };
     } catch (err) {
       await container.remove({ force: true }).catch(() => undefined);
       throw err;

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { chownTreeNoFollow, walkNoFollow } from '../nofollow.js';
 
 export interface OutputSize {
   bytes: number;
@@ -19,18 +20,14 @@ export interface OutputSize {
  */
 export async function measure(dirs: string[], stopAt: OutputSize = { bytes: Infinity, entries: Infinity }): Promise<OutputSize> {
   const total: OutputSize = { bytes: 0, entries: 0 };
-  const stack = [...dirs];
-  while (stack.length > 0) {
-    const dir = stack.pop() as string;
-    const names = await fs.readdir(dir).catch(() => [] as string[]);
-    for (const name of names) {
-      const st = await fs.lstat(path.join(dir, name)).catch(() => undefined);
-      if (!st) continue; // removed while we looked
+  for (const dir of dirs) {
+    // Commands run while this walks: a folder swapped for a link must not lead it over the host.
+    await walkNoFollow(dir, (_rel, st) => {
       total.entries += 1;
       total.bytes += st.size;
-      if (st.isDirectory()) stack.push(path.join(dir, name));
-      if (total.bytes > stopAt.bytes || total.entries > stopAt.entries) return total;
-    }
+      return total.bytes <= stopAt.bytes && total.entries <= stopAt.entries;
+    });
+    if (total.bytes > stopAt.bytes || total.entries > stopAt.entries) break;
   }
   return total;
 }
@@ -87,18 +84,10 @@ export async function isSafeOutputEntry(outputDir: string, relPath: string): Pro
 /**
  * Gives `dir` and what is in it to the sandbox's uid, when the daemon runs as root and
  * the sandbox as an unprivileged uid that could otherwise neither read the input nor
- * write the output. lchown: never through a link. A file with other hard links is left
- * alone: it may be a host file (say /etc/shadow) linked in, and must not change hands.
- * Only while no sandbox process runs (before a command; both backends end every process
- * of a command with it): a live one could swap a folder for a link between the lstat and
- * the readdir here.
+ * write the output. Never through a link, at any step, and never a file with other hard
+ * links: it may be a host file (say /etc/shadow) linked in, and must not change hands.
+ * Called only while no sandbox process runs (before a command; see quiet.ts).
  */
 export async function handOver(dir: string, uid: number, gid: number): Promise<void> {
-  const give = async (p: string): Promise<void> => {
-    const st = await fs.lstat(p).catch(() => undefined);
-    if (!st || st.isSymbolicLink() || (st.isFile() && st.nlink > 1)) return;
-    if (st.uid !== uid || st.gid !== gid) await fs.lchown(p, uid, gid);
-    if (st.isDirectory()) for (const name of await fs.readdir(p)) await give(path.join(p, name));
-  };
-  await give(dir);
+  chownTreeNoFollow(dir, uid, gid);
 }

@@ -24,8 +24,10 @@ export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'
  * JSON out, through `redact` as a last guard: the history may hold text an agent or tool echoed,
  * and an API key must never reach a page. The replacement has no quotes, so the JSON stays valid.
  */
-export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = redact(JSON.stringify(value));
+export function sendJson(res: ServerResponse, status: number, value: unknown, secrets: readonly string[] = []): void {
+  let body = redact(JSON.stringify(value));
+  // A key known only from credentials.env has no telling shape: masked by its value.
+  for (const s of secrets) if (s.length >= 8) body = body.split(s).join('…redacted');
   res.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }

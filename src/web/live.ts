@@ -1,3 +1,4 @@
+import { redact } from '../redact.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventName } from '../events.js';
 import { BASE_HEADERS } from './http.js';
@@ -68,7 +69,7 @@ export class LiveUpdates {
   }
 
   private send(event: string, data: unknown): void {
-    this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(`event: ${event}\ndata: ${redact(JSON.stringify(data))}\n\n`);
   }
 
   private write(text: string): void {

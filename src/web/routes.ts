@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import { findCredentials } from '../agent/credentials.js';
 import { runningPid } from '../pidfile.js';
 import { approve, cancel, deny, jobDetail, listJobs, retry } from './api/jobs.js';
 import { serveFile, serveStaged } from './api/files.js';
@@ -5,12 +7,13 @@ import { listInbox, listRules, testRule } from './api/rules.js';
 import { revertJob, revertRule } from './api/revert.js';
 import { spending } from './api/spending.js';
 import type { WebDeps } from './deps.js';
-import { sendJson } from './http.js';
+import { sendJson as sendJsonMasked } from './http.js';
 import type { LiveUpdates } from './live.js';
 import type { Router } from './router.js';
 
 /** The JSON API the pages use, and scripts may too (documented in the README). */
 export function routes(router: Router, deps: WebDeps, live: LiveUpdates): void {
+  const sendJson = (res: ServerResponse, status: number, value: unknown): void => sendJsonMasked(res, status, value, [findCredentials(deps.paths.home)?.value ?? '']);
   router
     .get('/api/status', ({ res }) => sendJson(res, 200, status(deps)))
     .get('/api/jobs', ({ res, url }) => sendJson(res, 200, listJobs(deps, url)))

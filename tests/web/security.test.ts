@@ -134,7 +134,7 @@ describe('files', () => {
   });
 
   it('refuses a path with "..", anything outside the outputs and inboxes, and links that lead out', async () => {
-    web = await startDashboard(RULES + '- name: wide\n  watch: "."\n  output: outputs/wide\n  actions:\n    - copy: "."\n');
+    web = await startDashboard(RULES);
     await web.run('plain', 'inbox/plain/notes.txt', 'hello');
     const traversal = await get(web, path.join(web.paths.home, 'outputs/plain') + '/../../ui-token');
     expect(traversal.status).toBe(403);
@@ -142,7 +142,7 @@ describe('files', () => {
     expect(traversal.json().error).toContain('..');
     expect((await request(web.port, 'GET', `/api/files?path=${web.paths.home}/outputs/plain/%2e%2e/%2e%2e/ui-token`, web.bearer)).status).toBe(403);
     expect((await get(web, '/etc/passwd')).status).toBe(403);
-    // The "wide" rule watches the whole home: dropwork's own files are still never served.
+    // dropwork's own files are never served (and no rule may watch the home: tests/rules/own-folders.test.ts).
     for (const own of [tokenFile(web.paths), web.paths.dbFile, path.join(web.paths.rulesDir, 'rules.yaml')]) {
       const r = await get(web, own);
       expect(r.status, own).toBe(403);

@@ -1,22 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ToolError, UnrecoverableError } from '../../errors.js';
+import { writeFileIn, withFile } from '../../nofollow.js';
+import { factsOf, type ContentFacts } from '../../publish/content.js';
+import { reservedName } from '../../publish/publish.js';
 import { formatBytes } from '../../sandbox/limits.js';
 import { measure } from '../../sandbox/output.js';
 import { agentSettings } from '../settings.js';
 import { define } from '../tool.js';
-import { factsOf, type ContentFacts } from '../../publish/content.js';
-import { reservedName } from '../../publish/publish.js';
 import { parseModelPath } from '../workspace/resolve.js';
-import { locate, writeTarget } from '../workspace/workspace.js';
+import { checkWritable, locate } from '../workspace/workspace.js';
 
 /**
  * Text into output/. Written to a temporary name and renamed, so a file is whole or absent and
- * a link planted by a command is replaced, never written through. `append` adds to the end
- * (of the outputs folder's version when this job has not written the file yet): a ledger row
- * then costs no read of the whole ledger.
+ * a link planted by a command is replaced, never written through (nor any link on the way:
+ * see nofollow.ts). `append` adds to the end (of the outputs folder's version when this job
+ * has not written the file yet): a ledger row then costs no read of the whole ledger.
  */
 const EMPTY: ContentFacts = { size: 0, sha256: createHash('sha256').digest('hex') };
 
@@ -33,29 +32,32 @@ export const writeFile = define('write_file', {
     const target = parseModelPath(raw, 'write');
     const reserved = reservedName(target.rel);
     if (reserved) throw new ToolError(`${target.shown}: ${reserved}`);
-    const before = append ? locate(ctx.ws, target) : undefined;
-    const dest = writeTarget(ctx.ws, target);
-    if (fs.existsSync(dest) && fs.lstatSync(dest).isDirectory()) throw new ToolError(`${target.shown} is a folder`);
+    const from = append ? locate(ctx.ws, target) : undefined;
+    const existedHere = locate(ctx.ws, target)?.base === ctx.ws.output;
+    checkWritable(ctx.ws, target);
     const used = (await measure([ctx.ws.output])).bytes;
     if (used + bytes > ctx.limits.writeCapBytes) {
       throw new UnrecoverableError(`write cap exceeded: output/ would hold ${formatBytes(used + bytes)}, more than ${formatBytes(ctx.limits.writeCapBytes)}`);
     }
-    const existed = fs.existsSync(dest) || ctx.ws.replaces.has(target.rel);
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    const temp = path.join(path.dirname(dest), `.write-${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      if (before) fs.copyFileSync(before, temp);
-      // An append to a file this job has not started yet starts from what it copied (or from
-      // nothing): publishing then adds this job's rows onto the ledger as it is by then.
-      // (The copy, not the outputs file: another job may have published onto it since.)
-      if (append && before && before !== dest) ctx.ws.bases.set(target.rel, factsOf(temp));
-      else if (append && !before) ctx.ws.bases.set(target.rel, EMPTY);
-      fs.appendFileSync(temp, content, { mode: 0o644 });
-      fs.renameSync(temp, dest);
-    } finally {
-      fs.rmSync(temp, { force: true });
+    const existed = existedHere || ctx.ws.replaces.has(target.rel);
+    // Appending copies the file as opened (withFile), never a link's target, then adds.
+    const write = async (current?: string): Promise<number> => writeFileIn(ctx.ws.output, target.rel, target.shown, content, current);
+    // An append to a file this job has not started yet starts from the outputs folder's version
+    // as opened (or from nothing): publishing then adds this job's rows onto the ledger as it
+    // is by then, whatever other jobs published onto it meanwhile. (The file as copied, not as
+    // read earlier: another job may have published onto it since.)
+    const appendFromOutputs = async (current: string): Promise<number> => {
+      ctx.ws.bases.set(target.rel, factsOf(current));
+      return write(current);
+    };
+    let size: number;
+    if (from && from.base !== ctx.ws.output) size = (await withFile(from.base, from.rel, target.shown, appendFromOutputs)) ?? (await write());
+    else if (from) size = (await withFile(from.base, from.rel, target.shown, write)) ?? (await write());
+    else {
+      if (append) ctx.ws.bases.set(target.rel, EMPTY);
+      size = await write();
     }
-    const size = fs.statSync(dest).size;
+    const before = from !== undefined;
     const verb = append ? (before ? 'appended to' : 'created') : existed ? 'replaced' : 'wrote';
     return `${verb} ${target.shown} (${size} bytes${append && before ? ` now, +${bytes}` : ''})`;
   },

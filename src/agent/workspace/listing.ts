@@ -3,11 +3,10 @@
  * output/, the job's own files and the outputs folder's files appear as one folder (the
  * job's version wins), which is what the model will find published.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { ToolError } from '../../errors.js';
+import { entryStat, listFolderEntries, type FolderEntry } from '../../nofollow.js';
 import { TEMP_PREFIX } from '../../publish/publish.js';
-import { checkLinks, type Target } from './resolve.js';
+import type { Target } from './resolve.js';
 import type { Workspace } from './workspace.js';
 
 export interface Entry {
@@ -16,23 +15,12 @@ export interface Entry {
   size: number;
 }
 
-function entriesOf(dir: string): Map<string, Entry> {
+function entriesOf(found: FolderEntry[]): Map<string, Entry> {
   const out = new Map<string, Entry>();
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of names) {
+  for (const { name, st } of found) {
     if (name.startsWith(TEMP_PREFIX)) continue;
-    try {
-      const st = fs.lstatSync(path.join(dir, name));
-      const type = st.isFile() ? 'file' : st.isDirectory() ? 'folder' : st.isSymbolicLink() ? 'link' : 'other';
-      out.set(name, { name, type, size: st.isFile() ? st.size : 0 });
-    } catch {
-      /* removed while listing */
-    }
+    const type = st.isFile() ? 'file' : st.isDirectory() ? 'folder' : st.isSymbolicLink() ? 'link' : 'other';
+    out.set(name, { name, type, size: st.isFile() ? st.size : 0 });
   }
   return out;
 }
@@ -41,22 +29,25 @@ export function listFolder(ws: Workspace, t: Target): Entry[] {
   if (t.area === 'root') {
     return [{ name: 'input', type: 'folder', size: 0 }, { name: 'output', type: 'folder', size: 0 }];
   }
-  const base = t.area === 'input' ? ws.input : ws.output;
-  checkLinks(base, t.rel, t.shown, 'read');
-  const dirs = [path.join(base, t.rel)];
-  if (t.area === 'output') {
-    checkLinks(ws.outputs, t.rel, t.shown, 'read');
-    dirs.push(path.join(ws.outputs, t.rel));
-  }
-  const folders = dirs.filter((d) => fs.existsSync(d) && fs.statSync(d).isDirectory());
+  const bases = t.area === 'input' ? [ws.input] : [ws.output, ws.outputs];
+  const found = bases.map((base) => {
+    try {
+      return listFolderEntries(base, t.rel, t.shown);
+    } catch (err) {
+      // A file where a folder should be: say so below, unless the other folder has it.
+      if (err instanceof ToolError && / is a file, not a folder$/.test(err.message)) return 'file' as const;
+      throw err;
+    }
+  });
+  const folders = found.filter((f): f is FolderEntry[] => Array.isArray(f));
   if (folders.length === 0) {
     if (t.rel === '') return [];
-    if (dirs.some((d) => fs.existsSync(d))) throw new ToolError(`${t.shown} is a file, not a folder; read it with read_file`);
+    if (found.includes('file') || bases.some((b) => entryStat(b, t.rel, t.shown))) throw new ToolError(`${t.shown} is a file, not a folder; read it with read_file`);
     throw new ToolError(`${t.shown} does not exist`);
   }
   // The job's own entries first: they win over the outputs folder's of the same name.
   const merged = new Map<string, Entry>();
-  for (const dir of folders) for (const [name, e] of entriesOf(dir)) if (!merged.has(name)) merged.set(name, e);
+  for (const list of folders) for (const [name, e] of entriesOf(list)) if (!merged.has(name)) merged.set(name, e);
   return [...merged.values()].sort((a, b) => (a.type === 'folder') === (b.type === 'folder') ? a.name.localeCompare(b.name) : a.type === 'folder' ? -1 : 1);
 }
 

@@ -8,7 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorCode, SkipJob } from '../../errors.js';
+import { errorCode, SkipJob, ToolError } from '../../errors.js';
+import { entryStat } from '../../nofollow.js';
 import { factsOf, type ContentFacts } from '../../publish/content.js';
 import { TEMP_PREFIX } from '../../publish/publish.js';
 import { copyKeepingHoles } from '../../publish/sparse.js';
@@ -16,7 +17,7 @@ import type { JobContext } from '../../run/context.js';
 import { sha256File } from '../../watch/fingerprint.js';
 import { agentSettings } from '../settings.js';
 import { copyTree, type CopiedFile } from './copy.js';
-import { checkLinks, type Target } from './resolve.js';
+import type { Target } from './resolve.js';
 
 export interface Workspace {
   root: string;
@@ -85,35 +86,43 @@ async function copyDropped(file: string, sha256: string | null, ws: Workspace): 
   ws.inputFiles = [name];
 }
 
-/** Where a path the model names is, for reading: input/, this job's output/, or the outputs folder behind it. */
-export function locate(ws: Workspace, t: Target): string | undefined {
-  if (t.area === 'root') return ws.root;
-  const base = t.area === 'input' ? ws.input : ws.output;
-  checkLinks(base, t.rel, t.shown, 'read');
-  const own = path.join(base, t.rel);
-  if (fs.existsSync(own)) return own;
-  if (t.area === 'input' || path.basename(t.rel).startsWith(TEMP_PREFIX)) return undefined;
-  checkLinks(ws.outputs, t.rel, t.shown, 'read');
-  const behind = path.join(ws.outputs, t.rel);
-  return fs.existsSync(behind) ? behind : undefined;
+/** A file the model names, as where it is: a base folder and a path under it, to open without following links. */
+export interface Located {
+  base: string;
+  rel: string;
 }
 
-/** The staging path to write `t` to; remembers whether it replaces a file of the outputs folder. */
-export function writeTarget(ws: Workspace, t: Target): string {
-  checkLinks(ws.output, t.rel, t.shown, 'write');
-  const dest = path.join(ws.output, t.rel);
-  // Publishing will follow links of the outputs folder: one that leads out of it is refused
-  // here, as it would be in output/ (links that stay inside are the person's own business).
-  checkLinks(ws.outputs, t.rel, t.shown, 'read');
-  if (!fs.existsSync(dest) && !ws.copies.has(t.rel) && inOutputs(ws, t.rel)) {
+/** Where a path the model names is, for reading: input/, this job's output/, or the outputs folder behind it. */
+export function locate(ws: Workspace, t: Target): Located | undefined {
+  if (t.area === 'root') return { base: ws.root, rel: '' };
+  const base = t.area === 'input' ? ws.input : ws.output;
+  if (entryStat(base, t.rel, t.shown)) return { base, rel: t.rel };
+  if (t.area === 'input' || path.basename(t.rel).startsWith(TEMP_PREFIX)) return undefined;
+  return entryStat(ws.outputs, t.rel, t.shown) ? { base: ws.outputs, rel: t.rel } : undefined;
+}
+
+/**
+ * Checks `t` may be written, and remembers whether it replaces a file of the outputs folder.
+ * Publishing writes into the outputs folder through real folders only, so a link on the way
+ * there is refused now, as in output/ (writeFileIn refuses those).
+ */
+export function checkWritable(ws: Workspace, t: Target): void {
+  const own = entryStat(ws.output, t.rel, t.shown);
+  if (own?.isDirectory()) throw new ToolError(`${t.shown} is a folder`);
+  const behind = entryStat(ws.outputs, t.rel, t.shown);
+  if (behind?.isSymbolicLink()) throw new ToolError(`${t.shown} is a symbolic link in the outputs folder; links are never written through`);
+  if (!own && !ws.copies.has(t.rel) && behind) {
     ws.replaces.add(t.rel);
     // What the rewrite replaces: publishing refuses it if another job changes the file meanwhile.
     if (!ws.bases.has(t.rel)) ws.bases.set(t.rel, factsOf(path.join(ws.outputs, t.rel)));
   }
-  return dest;
 }
 
 /** Whether `rel` of output/ is in the outputs folder (it shows through until this job writes it). */
 export function inOutputs(ws: Workspace, rel: string): boolean {
-  return fs.existsSync(path.join(ws.outputs, rel));
+  try {
+    return entryStat(ws.outputs, rel) !== undefined;
+  } catch {
+    return false;
+  }
 }

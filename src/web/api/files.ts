@@ -9,12 +9,19 @@ import { BASE_HEADERS, HttpError } from '../http.js';
 import { tokenFile } from '../token.js';
 import { jobRow } from './jobs.js';
 
-/** Types a browser may show in place; everything else downloads. Text types show as plain text. */
+/**
+ * Types a browser may show in place: images and text (as plain text). Everything else, PDFs,
+ * HTML and SVG included, downloads: a PDF cannot be shown under a sandboxing CSP (Chromium's
+ * viewer refuses sandboxed documents), and shown without one it is someone else's active
+ * content in the dashboard's origin.
+ */
 const INLINE: Record<string, string> = {
-  '.pdf': 'application/pdf', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp',
+  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp',
   '.txt': 'text/plain; charset=utf-8', '.md': 'text/plain; charset=utf-8', '.csv': 'text/plain; charset=utf-8',
   '.json': 'text/plain; charset=utf-8', '.log': 'text/plain; charset=utf-8', '.yaml': 'text/plain; charset=utf-8', '.yml': 'text/plain; charset=utf-8',
 };
+/** Downloads that keep their type, so the browser saves them under the right kind. */
+const DOWNLOAD: Record<string, string> = { '.pdf': 'application/pdf' };
 
 function realOrUndefined(p: string): string | undefined {
   try {
@@ -28,6 +35,12 @@ function realOrUndefined(p: string): string | undefined {
 function allowedFolders(deps: WebDeps): string[] {
   const folders = deps.ruleSet().list().flatMap((r) => [r.output, ...r.watch, ...(r.input ? [r.input] : [])]);
   return [...new Set(folders.map(realOrUndefined).filter((f): f is string => f !== undefined))];
+}
+
+/** The inboxes and scheduled-rule input folders, as real paths: files people drop, not files dropwork made. */
+function inboxFolders(deps: WebDeps): string[] {
+  const folders = deps.ruleSet().list().flatMap((r) => [...r.watch, ...(r.input ? [r.input] : [])]);
+  return folders.map(realOrUndefined).filter((f): f is string => f !== undefined);
 }
 
 /** dropwork's own files, never served even when an inbox is set up around them. */
@@ -52,6 +65,11 @@ export function serveFile(deps: WebDeps, res: ServerResponse, url: URL): void {
   if (!real) throw new HttpError(404, `${raw} is not there (it may have been moved or removed)`);
   const inside = allowedFolders(deps).some((f) => isInside(real, f));
   if (!inside || isPrivate(deps, real)) throw new HttpError(403, 'refused: the dashboard serves files from outputs folders and inboxes only');
+  // A hard link in an inbox is one name of a file that may live anywhere (a key, the database):
+  // only what the rule's folders own is served, and a file with other names is not that.
+  if (inboxFolders(deps).some((f) => isInside(real, f)) && fs.statSync(real).nlink > 1) {
+    throw new HttpError(403, 'refused: this inbox file has other hard links, so it may be a file from elsewhere; the dashboard serves only what the rule folders own');
+  }
   sendFile(res, real, path.basename(raw), url.searchParams.has('download'));
 }
 
@@ -72,17 +90,18 @@ export function serveStaged(deps: WebDeps, res: ServerResponse, rawId: string | 
 function sendFile(res: ServerResponse, real: string, name: string, download: boolean): void {
   const st = fs.statSync(real);
   if (!st.isFile()) throw new HttpError(403, 'refused: not a file');
-  const type = INLINE[path.extname(name).toLowerCase()];
+  const ext = path.extname(name).toLowerCase();
+  const type = INLINE[ext];
   const disposition = download || !type ? 'attachment' : 'inline';
   res.writeHead(200, {
     ...BASE_HEADERS,
-    'Content-Type': type ?? 'application/octet-stream',
+    'Content-Type': type ?? DOWNLOAD[ext] ?? 'application/octet-stream',
     'Content-Length': st.size,
     'Content-Disposition': `${disposition}; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
     'Cache-Control': 'no-store',
-    // A file from an inbox is someone else's content: it must never run as the dashboard. PDFs
-    // are left out because Chromium's viewer refuses sandboxed documents; it runs no page script.
-    ...(type === 'application/pdf' ? {} : { 'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'" }),
+    // A file from an inbox or an agent is someone else's content: it must never run as the
+    // dashboard, shown or opened after download from the dashboard's address.
+    'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'",
   });
   fs.createReadStream(real).pipe(res);
 }
