@@ -22,7 +22,15 @@ export function treeHash(dir: string, skip: (rel: string) => boolean = () => fal
     const h = createHash('sha256').update(`${st.mode}:${st.uid}:${st.gid}:`);
     if (st.isSymbolicLink()) h.update(`link:${fs.readlinkSync(at)}`);
     else if (st.isFile()) h.update(fs.readFileSync(at));
-    else if (st.isDirectory()) for (const name of fs.readdirSync(at).sort()) { h.update(`${name}\n`); walk(rel ? `${rel}/${name}` : name); }
+    else if (st.isDirectory()) {
+      // The names of what is skipped (the daemon's own bookkeeping, appearing as it works) do not count.
+      for (const name of fs.readdirSync(at).sort()) {
+        const child = rel ? `${rel}/${name}` : name;
+        if (skip(child)) continue;
+        h.update(`${name}\n`);
+        walk(child);
+      }
+    }
     out[rel || '.'] = h.digest('hex');
   };
   walk('');
@@ -42,7 +50,7 @@ export interface Scene {
   close(): Promise<void>;
 }
 
-const BOOKKEEPING = /^(dropwork\.db(-wal|-shm|-journal)?|logs|jobs|dropwork\.pid)(\/|$)/;
+const BOOKKEEPING = /^(dropwork\.db(-wal|-shm|-journal)?|publish\.lock(-journal)?|logs|jobs|undo|dropwork\.pid)(\/|$)/;
 
 export async function scene(script: (req: HostileRequest, turn: number) => Reply | Promise<Reply>, opts: { sandbox?: 'docker' | 'bubblewrap' | 'none'; rule?: Record<string, unknown> } = {}): Promise<Scene> {
   const home = makeHome();
