@@ -5,6 +5,7 @@ import { publish } from '../publish/publish.js';
 import { applyAfter } from './after.js';
 import { holdForApproval, needsApproval } from './approval.js';
 import { payloadOf, type JobContext } from './context.js';
+import { recordProduced } from './produced.js';
 import { runnerFor } from './runners.js';
 
 export type Outcome =
@@ -25,6 +26,7 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   fs.mkdirSync(ctx.workdir, { recursive: true });
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
+  await recordProduced(ctx, staged);
   if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
   return finishPublishing(ctx, staged);
 }

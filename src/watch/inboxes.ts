@@ -5,7 +5,8 @@ import type { Logger } from '../log.js';
 import type { Store } from '../queue/store.js';
 import { watchesContinuously, type Rule } from '../rules/rule.js';
 import type { Intake } from './intake.js';
-import { listInbox } from './scan.js';
+import path from 'node:path';
+import { entryKind, listEntries, type EntryKind } from './scan.js';
 import { InboxWatcher, type WatchMode } from './watcher.js';
 
 interface Watched {
@@ -30,7 +31,6 @@ export class Inboxes {
   /** Starts, restarts and stops watchers to fit the rules. */
   async sync(rules: Rule[]): Promise<void> {
     const config = this.config();
-    const outputs = rules.map((r) => r.output);
     const wanted = new Map<string, { recursive: boolean; poll: boolean; rules: Rule[] }>();
     for (const rule of rules.filter(watchesContinuously)) {
       for (const folder of rule.watch) {
@@ -49,14 +49,14 @@ export class Inboxes {
     }
     const starts: Promise<void>[] = [];
     for (const [folder, want] of wanted) {
-      const spec = JSON.stringify([want.recursive, want.poll, outputs]);
+      const spec = JSON.stringify([want.recursive, want.poll]);
       const rulesKey = want.rules.map((r) => r.hash).sort().join(',');
       const have = this.watched.get(folder);
       if (have && have.spec === spec) {
         // Same watcher, new or changed rules: offer what is already there to them.
         if (have.rulesKey !== rulesKey) {
           have.rulesKey = rulesKey;
-          for (const f of listInbox(folder, want.recursive, outputs)) have.watcher.touch(f);
+          this.sweep(folder, true);
         }
         continue;
       }
@@ -68,8 +68,11 @@ export class Inboxes {
         poll: want.poll,
         pollIntervalMs: config.poll_interval_ms,
         settleMs: config.settle_ms,
-        exclude: outputs,
+        // Outputs folders are watched like any folder: a rule may watch its own outputs or
+        // another rule's; what keeps that from looping is known content (see decide.ts).
+        exclude: [],
         onFile: (f) => this.intake.offer(f),
+        onEvent: (event, file) => this.event(folder, want.recursive, event, file),
         onQuiet: () => this.sweep(folder),
         onMode: (mode: WatchMode, reason: string) => {
           meta.reason = reason;
@@ -104,19 +107,67 @@ export class Inboxes {
     for (const folder of this.watched.keys()) this.sweep(folder);
   }
 
-  /** One inbox's part of the rescan; also run by its watcher once a burst of files is over. */
-  private sweep(folder: string): void {
+  /**
+   * One inbox's part of the rescan; also run by its watcher once a burst of files is over.
+   * `all` offers known files too (the rules changed); the intake decides what is news.
+   */
+  private sweep(folder: string, all = false): void {
     const w = this.watched.get(folder);
     if (!w) return;
-    const spec = JSON.parse(w.spec) as [boolean, boolean, string[]];
-    for (const file of listInbox(folder, spec[0], spec[2])) {
+    const [recursive] = JSON.parse(w.spec) as [boolean, boolean];
+    for (const entry of listEntries(folder, recursive)) {
+      if (entry.kind !== 'file' && entry.kind !== 'link') {
+        this.offerOdd(entry.path, entry.kind === 'badname');
+        continue;
+      }
       try {
-        const st = fs.lstatSync(file);
-        if (!this.store.cachedHash(file, st.size, st.mtimeMs)) w.watcher.touch(file);
+        const st = fs.lstatSync(entry.path);
+        if (all || !this.store.cachedHash(entry.path, st.size, st.mtimeMs)) w.watcher.touch(entry.path);
       } catch {
         /* gone since the listing */
       }
     }
+  }
+
+  /**
+   * Raw watcher events, for what never settles as a file: a folder dropped into an inbox that
+   * does not look inside folders, a FIFO, socket or device node, a name that is not UTF-8, and
+   * a path that left (if it comes back, it is a new drop).
+   */
+  private event(folder: string, recursive: boolean, event: string, file: string): void {
+    if (event === 'unlink' || event === 'unlinkDir') return this.store.drops.forget(file, event === 'unlinkDir');
+    if (event === 'badname') {
+      // chokidar cannot name it (it reports a path that does not exist): look with bytes.
+      const dir = path.dirname(file);
+      for (const e of listEntries(dir, false)) if (e.kind === 'badname' && path.dirname(e.path) === dir) this.offerOdd(e.path, true);
+      return;
+    }
+    if (event === 'addDir' && !recursive && file !== folder && path.dirname(file) === folder) return this.offerOdd(file, false);
+    if (event === 'add') {
+      try {
+        const kind = entryKind(fs.lstatSync(file));
+        if (kind !== 'file' && kind !== 'link' && kind !== 'folder') this.offerOdd(file, false);
+      } catch {
+        /* gone already */
+      }
+    }
+  }
+
+  /** An entry that is not a file to take: recorded once, with the reason, by the intake. */
+  private offerOdd(file: string, badName: boolean): void {
+    // A folder's time changes with every file put in it: it is recorded once, timeless.
+    let facts = { size: 0, mtimeMs: 0, birthtimeMs: 0 };
+    let kind: EntryKind = 'badname';
+    if (!badName) {
+      try {
+        const st = fs.lstatSync(file);
+        kind = entryKind(st);
+        if (kind !== 'folder') facts = { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs };
+      } catch {
+        return;
+      }
+    }
+    this.intake.offer({ path: file, ...facts, kind });
   }
 
   list(): { path: string; mode: WatchMode; reason: string }[] {
