@@ -72,6 +72,9 @@ export async function decide(store: Store, candidates: Rule[], file: Drop): Prom
     return [...out, ...todo.map((t) => row(t, `it is a link to ${file.linkTarget}; dropwork does not follow links`, sha256))];
   }
   if (file.kind === 'folder') {
+    // A rule's outputs (or after: move) folder inside an inbox is dropwork's own, not a drop.
+    const own = candidates.flatMap((r) => [r.output, ...(r.after.kind === 'move' ? [r.after.folder] : [])]);
+    if (own.some((o) => o === file.path || isInside(o, file.path))) return [...out, ...todo.map((t) => ({ rule: t.rule, file, keep: null, basis: basis.get(t.rule.name) }))];
     const why = 'it is a folder, and this rule takes only files lying in the inbox itself (recursive: false): move the files out of the folder, or set recursive: true';
     return [...out, ...todo.filter((t) => !t.rule.recursive).map((t) => row(t, why, null))];
   }
