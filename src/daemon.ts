@@ -11,7 +11,7 @@ import { Worker } from './queue/worker.js';
 import { RuleSet } from './rules/registry.js';
 import type { Rule } from './rules/rule.js';
 import { claimPidFile, releasePidFile } from './pidfile.js';
-import { Inboxes } from './watch/inboxes.js';
+import { Inboxes, type InboxState } from './watch/inboxes.js';
 import { Intake } from './watch/intake.js';
 
 export interface DaemonOptions {
@@ -29,7 +29,7 @@ export interface DaemonState {
   heartbeat: number;
   rules: number;
   rule_errors: string[];
-  inboxes: { path: string; mode: 'events' | 'polling'; reason: string }[];
+  inboxes: InboxState[];
   plugins: Record<string, Record<string, unknown>>;
 }
 
@@ -71,7 +71,7 @@ export class Daemon {
       paused: () => [...this.paused],
     });
     this.intake = new Intake(this.store, () => this.ruleSet.list(), this.events, this.log, () => this.worker.wake());
-    this.inboxes = new Inboxes(this.intake, this.store, this.log, this.events, () => this.config);
+    this.inboxes = new Inboxes(this.intake, this.store, this.log, this.events, () => this.config, paths.home);
   }
 
   get rules(): Rule[] {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describeAction, planActions } from '../actions/index.js';
 import { matchFile } from '../rules/match.js';
 import { RuleSet } from '../rules/registry.js';
+import { missingInboxes } from '../watch/folders.js';
 import type { Rule } from '../rules/rule.js';
 import { CliError, paths, printJson } from './shared.js';
 
@@ -11,14 +12,18 @@ export function rulesCheck(opts: { json?: boolean }): number {
   const p = paths();
   const set = new RuleSet(p.rulesDir, p.home);
   set.reload();
+  // Not errors: the rule is right, the folder may come later (Dropbox not set up yet).
+  const warnings = missingInboxes(set.list(), p.home);
   if (opts.json) {
     printJson({
       valid: set.errors.length === 0,
       rules: set.list().map((r) => ({ name: r.name, file: r.source.file, line: r.source.line })),
       errors: set.errors.map((e) => ({ ...e.location, message: e.detail })),
+      warnings: warnings.map((w) => ({ rule: w.rule, file: w.file, line: w.line, message: w.message })),
     });
   } else {
     for (const e of set.errors) process.stdout.write(`${e.message}\n`);
+    for (const w of warnings) process.stdout.write(`${w.file}:${w.line} rule "${w.rule}": ${w.message}\n`);
     process.stdout.write(set.errors.length === 0 ? `${set.rules.size} rule(s), all valid\n` : `${set.errors.length} problem(s) in ${p.rulesDir}\n`);
   }
   return set.errors.length === 0 ? 0 : 1;

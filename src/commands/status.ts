@@ -28,7 +28,7 @@ export function status(opts: { json?: boolean }): void {
       out.push(`rules: ${state.rules}${state.rule_errors.length ? `, ${state.rule_errors.length} problem(s):` : ''}`);
       for (const e of state.rule_errors) out.push(`  ${e}`);
       out.push('inboxes:');
-      out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : 'watching'])).trimEnd());
+      out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : i.mode === 'missing' ? `not watching: ${i.reason}` : 'watching'])).trimEnd());
       for (const [name, facts] of Object.entries(state.plugins)) out.push(`${name}: ${Object.entries(facts).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
     }
     out.push(`jobs: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}`);

@@ -6,6 +6,7 @@ import type { Store } from '../queue/store.js';
 import { watchesContinuously, type Rule } from '../rules/rule.js';
 import type { Intake } from './intake.js';
 import path from 'node:path';
+import { mayCreateInbox, missingInbox } from './folders.js';
 import { entryKind, listEntries, type EntryKind } from './scan.js';
 import { InboxWatcher, type WatchMode } from './watcher.js';
 
@@ -16,9 +17,23 @@ interface Watched {
   reason: string;
 }
 
+/** How often a missing inbox is looked for: one stat per missing folder. */
+const MISSING_POLL_MS = 2000;
+
+/** What `dropwork status` and the dashboard show for an inbox. */
+export interface InboxState {
+  path: string;
+  mode: WatchMode | 'missing';
+  reason: string;
+}
+
 /** One watcher per inbox folder, whatever the number of rules that share it. */
 export class Inboxes {
   private readonly watched = new Map<string, Watched>();
+  /** Inboxes outside the home that do not exist (yet), with what status says about them. */
+  private readonly missing = new Map<string, string>();
+  private missingTimer: NodeJS.Timeout | undefined;
+  private lastRules: Rule[] = [];
 
   constructor(
     private readonly intake: Intake,
@@ -26,10 +41,23 @@ export class Inboxes {
     private readonly log: Logger,
     private readonly events: Events,
     private readonly config: () => Config,
+    /** The dropwork home: inboxes inside it are created; others are waited for. */
+    private readonly home: string,
   ) {}
 
-  /** Starts, restarts and stops watchers to fit the rules. */
-  async sync(rules: Rule[]): Promise<void> {
+  private syncing: Promise<void> = Promise.resolve();
+
+  /**
+   * Starts, restarts and stops watchers to fit the rules. One at a time: a rules edit and a
+   * missing inbox appearing may ask at once, and must not start one folder's watcher twice.
+   */
+  sync(rules: Rule[]): Promise<void> {
+    this.syncing = this.syncing.then(() => this.syncNow(rules));
+    return this.syncing;
+  }
+
+  private async syncNow(rules: Rule[]): Promise<void> {
+    this.lastRules = rules;
     const config = this.config();
     const wanted = new Map<string, { recursive: boolean; poll: boolean; rules: Rule[] }>();
     for (const rule of rules.filter(watchesContinuously)) {
@@ -41,6 +69,15 @@ export class Inboxes {
         wanted.set(folder, w);
       }
     }
+    this.missing.clear();
+    for (const folder of wanted.keys()) {
+      const missing = missingInbox(folder, this.home);
+      if (missing) {
+        this.missing.set(folder, `${missing}; watching starts when it appears`);
+        wanted.delete(folder);
+      }
+    }
+    this.watchForMissing();
     for (const [folder, w] of this.watched) {
       if (!wanted.has(folder)) {
         await w.watcher.close();
@@ -92,7 +129,7 @@ export class Inboxes {
 
   private async begin(folder: string, watcher: InboxWatcher): Promise<void> {
     try {
-      fs.mkdirSync(folder, { recursive: true });
+      if (mayCreateInbox(folder, this.home)) fs.mkdirSync(folder, { recursive: true });
       await watcher.start();
     } catch (err) {
       this.log.error('cannot watch inbox', { inbox: folder, error: String(err) });
@@ -170,11 +207,33 @@ export class Inboxes {
     this.intake.offer({ path: file, ...facts, kind });
   }
 
-  list(): { path: string; mode: WatchMode; reason: string }[] {
-    return [...this.watched].map(([path, w]) => ({ path, mode: w.watcher.mode, reason: w.reason }));
+  list(): InboxState[] {
+    return [
+      ...[...this.watched].map(([path, w]) => ({ path, mode: w.watcher.mode, reason: w.reason })),
+      ...[...this.missing].map(([path, reason]) => ({ path, mode: 'missing' as const, reason })),
+    ];
+  }
+
+  /** While an inbox is missing, look for it now and then; once there, watch it. */
+  private watchForMissing(): void {
+    if (this.missing.size === 0) {
+      clearInterval(this.missingTimer);
+      this.missingTimer = undefined;
+      return;
+    }
+    this.missingTimer ??= setInterval(() => {
+      if ([...this.missing.keys()].some((f) => fs.existsSync(f))) {
+        this.log.info('an inbox appeared; watching it', { inboxes: [...this.missing.keys()].filter((f) => fs.existsSync(f)) });
+        void this.sync(this.lastRules);
+      }
+    }, MISSING_POLL_MS);
+    this.missingTimer.unref();
   }
 
   async closeAll(): Promise<void> {
+    clearInterval(this.missingTimer);
+    this.missingTimer = undefined;
+    this.missing.clear();
     await Promise.all([...this.watched.values()].map((w) => w.watcher.close()));
     this.watched.clear();
   }
