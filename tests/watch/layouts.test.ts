@@ -137,9 +137,22 @@ function rows(h: TestHome): JobRow[] {
   }
 }
 
+/** Files in the inboxes and outputs (not jobs/ or logs/, which come and go as jobs run). */
 function fileCount(dir: string): number {
   let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n++;
+  const walk = (d: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return; // removed while we looked
+    }
+    for (const e of entries) {
+      if (e.isDirectory() && !(d === dir && ['jobs', 'logs', 'rules'].includes(e.name))) walk(path.join(d, e.name));
+      else if (e.isFile()) n++;
+    }
+  };
+  walk(dir);
   return n;
 }
 
