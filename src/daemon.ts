@@ -13,7 +13,7 @@ import { ruleWarnings } from './rules/warnings.js';
 import { formatLocated } from './errors.js';
 import type { Rule } from './rules/rule.js';
 import { claimPidFile, releasePidFile } from './pidfile.js';
-import { Inboxes } from './watch/inboxes.js';
+import { Inboxes, type InboxState } from './watch/inboxes.js';
 import { Intake } from './watch/intake.js';
 
 export interface DaemonOptions {
@@ -33,7 +33,7 @@ export interface DaemonState {
   rule_errors: string[];
   /** config.yaml's problems; the defaults stand in for what they hid. */
   config_errors: string[];
-  inboxes: { path: string; mode: 'events' | 'polling'; reason: string }[];
+  inboxes: InboxState[];
   plugins: Record<string, Record<string, unknown>>;
 }
 
@@ -78,7 +78,7 @@ export class Daemon {
       paused: () => [...this.paused],
     });
     this.intake = new Intake(this.store, () => this.ruleSet.list(), this.events, this.log, () => this.worker.wake());
-    this.inboxes = new Inboxes(this.intake, this.store, this.log, this.events, () => this.config);
+    this.inboxes = new Inboxes(this.intake, this.store, this.log, this.events, () => this.config, paths.files);
   }
 
   get rules(): Rule[] {

@@ -56,7 +56,7 @@ describe('the daemon, end to end with real folders and chokidar', () => {
     expect(fs.statSync(path.join(home.output('sort'), 'slow scan.pdf')).size).toBe(8 * 4096);
   });
 
-  it('runs the same content once, and new content under the same name again', async () => {
+  it('runs the same content once, says so for each copy, and runs new content under the same name again', async () => {
     await startDaemon({ 'sort.yaml': SORT });
     const file = path.join(home.inbox('sort'), 'a.txt');
     fs.writeFileSync(file, 'first');
@@ -64,10 +64,14 @@ describe('the daemon, end to end with real folders and chokidar', () => {
     fs.copyFileSync(file, path.join(home.inbox('sort'), 'a copy.txt'));
     fs.rmSync(file);
     fs.writeFileSync(file, 'first');
+    await waitFor(() => finished().length === 3);
     await new Promise((r) => setTimeout(r, 600));
-    expect(jobs()).toHaveLength(1);
+    expect(jobs().filter((j) => j.status === 'succeeded')).toHaveLength(1);
+    const reasons = jobs().filter((j) => j.status === 'skipped').map((j) => j.reason);
+    expect(reasons).toHaveLength(2);
+    for (const reason of reasons) expect(reason).toMatch(/^same content as job 1( \(a\.txt\))?, done \d{4}-\d\d-\d\d \d\d:\d\d; `dropwork run .* --force --rule sort` to run it again$/);
     fs.writeFileSync(file, 'second');
-    await waitFor(() => finished().length === 2);
+    await waitFor(() => finished().length === 4);
     expect(fs.readFileSync(path.join(home.output('sort'), 'a (1).txt'), 'utf8')).toBe('second');
   });
 
@@ -83,17 +87,19 @@ describe('the daemon, end to end with real folders and chokidar', () => {
     expect(fs.readdirSync(path.join(home.inbox('sort'), 'done'))).toEqual(['real.pdf']);
   });
 
-  it('records a link as skipped without following it, and treats a folder named like a file as a folder', async () => {
+  it('records a link as skipped without following it, and a folder named like a file as a folder', async () => {
     await startDaemon({ 'pdf.yaml': 'name: pdf\nwatch: inbox/pdf\nactions: [{copy: "."}]\n' });
     const secret = path.join(home.root, 'secret.txt');
     fs.writeFileSync(secret, 'outside');
     fs.symlinkSync(secret, path.join(home.inbox('pdf'), 'link.pdf'));
     fs.mkdirSync(path.join(home.inbox('pdf'), 'report.pdf'));
     fs.writeFileSync(path.join(home.inbox('pdf'), 'report.pdf', 'inner.pdf'), 'not recursive');
-    await waitFor(() => finished().length === 1);
+    await waitFor(() => finished().length === 2);
     await new Promise((r) => setTimeout(r, 500));
-    expect(jobs()).toHaveLength(1);
-    expect(jobs()[0]).toMatchObject({ status: 'skipped', reason: `it is a link to ${secret}; dropwork does not follow links` });
+    const byName = Object.fromEntries(jobs().map((j) => [path.basename(j.file ?? ''), j]));
+    expect(jobs()).toHaveLength(2);
+    expect(byName['link.pdf']).toMatchObject({ status: 'skipped', reason: `it is a link to ${secret}; dropwork does not follow links` });
+    expect(byName['report.pdf']).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^it is a folder, and this rule takes only files lying in the inbox itself \(recursive: false\)/) });
     expect(fs.existsSync(path.join(home.output('pdf'), 'link.pdf'))).toBe(false);
   });
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { formatLocated } from '../errors.js';
 import { matchFile } from '../rules/match.js';
 import { RuleSet } from '../rules/registry.js';
+import { missingInboxes } from '../watch/folders.js';
 import type { Rule } from '../rules/rule.js';
 import { ruleWarnings } from '../rules/warnings.js';
 import { CliError, paths, printJson } from './shared.js';
@@ -21,17 +22,24 @@ export function rulesCheck(opts: { json?: boolean }): number {
   const loaded = loadConfig(p.configFile);
   const problems = [...loaded.errors, ...set.errors];
   const warnings = ruleWarnings(set.list(), loaded.config);
+  // Not errors: the rule is right, the folder may come later (Dropbox not set up yet).
+  const missing = missingInboxes(set.list(), p.files);
   if (opts.json) {
     printJson({
       valid: problems.length === 0,
       rules: set.list().map((r) => ({ name: r.name, file: r.source.file, line: r.source.line })),
       errors: problems.map((e) => ({ ...e.location, message: e.detail })),
-      warnings: warnings.map((w) => ({ ...w.location, message: w.detail })),
+      warnings: [
+        ...warnings.map((w) => ({ ...w.location, message: w.detail })),
+        ...missing.map((w) => ({ rule: w.rule, file: w.file, line: w.line, message: w.message })),
+      ],
     });
   } else {
     for (const e of problems) process.stdout.write(`${e.message}\n`);
     for (const w of warnings) process.stdout.write(`${formatLocated(w.location, `warning: ${w.detail}`)}\n`);
-    const warned = warnings.length ? `; ${warnings.length} warning(s)` : '';
+    for (const w of missing) process.stdout.write(`${w.file}:${w.line} rule "${w.rule}": warning: ${w.message}\n`);
+    const count = warnings.length + missing.length;
+    const warned = count ? `; ${count} warning(s)` : '';
     const where = loaded.errors.length ? `${p.rulesDir} and ${p.configFile}` : p.rulesDir;
     process.stdout.write(problems.length === 0 ? `${set.rules.size} rule(s), all valid${warned}\n` : `${problems.length} problem(s) in ${where}${warned}\n`);
   }

@@ -52,8 +52,10 @@ export async function runFile(file: string | undefined, opts: RunOptions): Promi
   const jobs: JobRow[] = [];
   try {
     for (const rule of rules) {
-      const row = store.enqueue({ rule: rule.name, file: abs, sha256, trigger: 'manual', dedupe: !opts.force, payload: { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs } });
+      const row = store.enqueue({ rule: rule.name, file: abs, sha256, trigger: 'manual', dedupe: !opts.force, definition: rule.definition, payload: { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs } });
       if (row) {
+        // The daemon, seeing this file in an inbox later, knows it is accounted for.
+        store.drops.put({ rule: rule.name, path: abs, size: st.size, mtime_ms: st.mtimeMs, rule_def: rule.definition, job_id: row.id });
         jobs.push(row);
         if (!opts.json) process.stdout.write(`job ${row.id} queued for rule "${rule.name}"\n`);
       } else if (!opts.json) {

@@ -37,7 +37,7 @@ export function status(opts: { json?: boolean }): void {
       const configErrors = state.config_errors ?? [];
       if (configErrors.length) out.push(`config.yaml: ${configErrors.length} problem(s), defaults used instead:`, ...configErrors.map((e) => `  ${e}`));
       out.push('inboxes:');
-      out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : 'watching'])).trimEnd());
+      out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : i.mode === 'missing' ? `not watching: ${i.reason}` : 'watching'])).trimEnd());
       for (const [name, facts] of Object.entries(state.plugins)) out.push(`${name}: ${Object.entries(facts).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
     }
     out.push(`jobs: ${Object.entries(counts).map(([s, n]) => `${n} ${STATUS_WORDS[s as JobStatus].toLowerCase()}`).join(', ')}`);

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 import { openDb } from './db.js';
+import { Drops } from './drops.js';
 import { canMove, sourcesOf, type JobRow, type JobStatus, type JobTrigger, type Usage } from './status.js';
 
 export interface NewJob {
@@ -8,8 +9,13 @@ export interface NewJob {
   file: string | null;
   sha256: string | null;
   trigger: JobTrigger;
-  /** Run once per rule and content: a second job with the same key is not created. */
+  /**
+   * Run once per rule, rule definition and content: a second job with the same key is not
+   * created while the first is queued, running, waiting or succeeded.
+   */
   dedupe: boolean;
+  /** The rule's definition hash (Rule.definition), part of the dedupe key. */
+  definition?: string;
   payload?: Record<string, unknown>;
   status?: 'queued' | 'skipped' | 'waiting';
   reason?: string;
@@ -37,6 +43,7 @@ export interface LogEntry {
 /** The durable queue and history. Every transition is one guarded UPDATE: two workers never both win. */
 export class Store {
   readonly db: Db;
+  readonly drops: Drops;
   private readonly stmt;
   /**
    * move() statements by SQL text (a handful: one per target status and patch shape). Preparing
@@ -47,6 +54,7 @@ export class Store {
   constructor(file: string) {
     this.db = openDb(file);
     const db = this.db;
+    this.drops = new Drops(db);
     this.stmt = {
       insert: db.prepare(`INSERT INTO jobs (rule, file, sha256, dedupe_key, trigger, status, reason, payload, run_at, created_at, updated_at, finished_at)
         VALUES (@rule, @file, @sha256, @dedupe_key, @trigger, @status, @reason, @payload, @now, @now, @now, @finished_at)
@@ -57,6 +65,10 @@ export class Store {
             AND rule NOT IN (SELECT value FROM json_each(@exclude)) ORDER BY run_at, id LIMIT 1)
           AND status = 'queued' RETURNING *`),
       get: db.prepare('SELECT * FROM jobs WHERE id = ?'),
+      byKey: db.prepare('SELECT * FROM jobs WHERE dedupe_key = ?'),
+      release: db.prepare("UPDATE jobs SET dedupe_key = NULL WHERE dedupe_key = ? AND status IN ('failed', 'skipped', 'cancelled')"),
+      appendReason: db.prepare("UPDATE jobs SET reason = coalesce(reason || '; ', '') || ?, updated_at = ? WHERE id = ?"),
+      duplicatesOf: db.prepare("SELECT * FROM jobs WHERE status = 'skipped' AND json_extract(payload, '$.duplicate_of') = ? ORDER BY id"),
       log: db.prepare('INSERT INTO job_log (job_id, at, kind, message, data) VALUES (?, ?, ?, ?, ?)'),
       logs: db.prepare('SELECT * FROM job_log WHERE job_id = ? ORDER BY id'),
       hashGet: db.prepare('SELECT sha256 FROM file_hashes WHERE path = ? AND size = ? AND mtime_ms = ?'),
@@ -77,11 +89,12 @@ export class Store {
   /** Adds a job; undefined when the same rule already has a job for this content. */
   enqueue(job: NewJob, now = Date.now()): JobRow | undefined {
     const status = job.status ?? 'queued';
-    return this.stmt.insert.get({
+    const key = job.dedupe && job.sha256 ? dedupeKey(job.rule, job.definition ?? '', job.sha256) : null;
+    const insert = (): JobRow | undefined => this.stmt.insert.get({
       rule: job.rule,
       file: job.file,
       sha256: job.sha256,
-      dedupe_key: job.dedupe && job.sha256 ? `${job.rule}\n${job.sha256}` : null,
+      dedupe_key: key,
       trigger: job.trigger,
       status,
       reason: job.reason ?? null,
@@ -89,6 +102,11 @@ export class Store {
       now,
       finished_at: status === 'skipped' ? now : null,
     }) as JobRow | undefined;
+    const row = insert();
+    if (row || !key) return row;
+    // Only work done or under way holds its content: a failed, skipped or cancelled job's
+    // content runs again when it is dropped again (and that job keeps its history).
+    return this.stmt.release.run(key).changes > 0 ? insert() : undefined;
   }
 
   /** Many jobs in one transaction: a burst of 10,000 files is a handful of commits, not 10,000. */
@@ -104,9 +122,19 @@ export class Store {
     return this.stmt.get.get(id) as JobRow | undefined;
   }
 
-  /** The job a rule already has for this content (the one a deduplicated enqueue ran into). */
-  jobForContent(rule: string, sha256: string): JobRow | undefined {
-    return this.db.prepare('SELECT * FROM jobs WHERE dedupe_key = ?').get(`${rule}\n${sha256}`) as JobRow | undefined;
+  /** The job holding a dedupe key (queued, running, waiting or succeeded). */
+  byDedupeKey(key: string): JobRow | undefined {
+    return this.stmt.byKey.get(key) as JobRow | undefined;
+  }
+
+  /** Adds to a finished job's reason (what was done to a duplicate's original). */
+  appendReason(id: number, text: string, now = Date.now()): void {
+    this.stmt.appendReason.run(text, now, id);
+  }
+
+  /** Skipped rows recorded as duplicates of job `id`. */
+  duplicatesOf(id: number): JobRow[] {
+    return this.stmt.duplicatesOf.all(id) as JobRow[];
   }
 
   /**
@@ -242,6 +270,11 @@ export class Store {
     midnight.setHours(0, 0, 0, 0);
     return this.spendSince(midnight.getTime());
   }
+}
+
+/** Rule, rule definition and content: the same content runs once per version of a rule. */
+export function dedupeKey(rule: string, definition: string, sha256: string): string {
+  return `${rule}\n${definition}\n${sha256}`;
 }
 
 export function openStore(file: string): Store {

@@ -13,8 +13,9 @@ export type MatchResult = { match: true; inbox: string; relative: string } | { m
 
 /** Whether a file belongs to a rule, and when not, the one reason a person would want to know. */
 export function matchFile(rule: Rule, file: string): MatchResult {
+  // A file in the rule's own outputs folder is not refused here: a rule may watch its outputs
+  // (rename in place). Its own results are known by content instead (watch/decide.ts).
   const abs = path.resolve(file);
-  if (isInside(abs, rule.output)) return { match: false, why: `it is inside the rule's outputs folder ${rule.output}` };
   const inbox = rule.watch.find((w) => isInside(abs, w));
   if (!inbox) {
     return { match: false, why: rule.watch.length ? `it is not in ${rule.watch.length === 1 ? 'the inbox' : 'any inbox'} ${rule.watch.join(', ')}` : 'the rule watches no inbox' };

@@ -22,6 +22,12 @@ export interface Rule {
   source: { file: string; line: number };
   /** sha256 of the rule's own settings; "approve: first" holds the first job after it changes. */
   hash: string;
+  /**
+   * sha256 of what the rule does to a file: everything but where it watches, how it notifies,
+   * approval, concurrency and timing. Part of the dedupe key, so a file dropped again after
+   * the rule was fixed runs again, while a change of `notify:` re-runs nothing.
+   */
+  definition: string;
   watch: string[];
   files: string[];
   recursive: boolean;
@@ -62,6 +68,7 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
     name: input.name,
     source,
     hash: createHash('sha256').update(JSON.stringify(input)).digest('hex'),
+    definition: definitionHash(input),
     watch: watch.map((w) => resolveFolder(w, home)),
     files,
     recursive: input.recursive,
@@ -88,6 +95,11 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
     poll: input.poll,
     sandbox: { network: input.sandbox.network, maxCommandS: input.sandbox.max_command_s },
   };
+}
+
+function definitionHash(input: RuleInput): string {
+  const { name, watch, notify, approve, concurrency, poll, schedule, timezone, catch_up, ...does } = input;
+  return createHash('sha256').update(JSON.stringify(does)).digest('hex');
 }
 
 /** A scheduled rule with watch + actions sweeps its inboxes at each firing instead of watching. */

@@ -9,6 +9,7 @@ import { applyAfter } from './after.js';
 import { holdForApproval, needsApproval } from './approval.js';
 import type { JobContext } from './context.js';
 import { confirmOriginal } from './original.js';
+import { recordProduced } from './produced.js';
 import { runnerFor } from './runners.js';
 import { Journal, type Change } from '../undo/journal.js';
 import { blobsFor } from '../undo/revert.js';
@@ -38,6 +39,7 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   if (ctx.job.file) refuseTooLarge(ctx.job.file, ctx.rule.maxFileMb);
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
+  await recordProduced(ctx, staged);
   if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
   // A writer still holding the original open may not be done: its next bytes would make this
   // job's outputs a half. Wait for it; the check in finishPublishing then sees what it wrote.
@@ -67,7 +69,7 @@ function refuseTooLarge(file: string, maxFileMb: number): void {
  * the job worked on (original.ts).
  */
 export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step' | 'store' | 'paths'>, staged: Parameters<typeof publish>[0]): { status: 'succeeded'; outputs: string[]; reason?: string; changes: Change[] } {
-  const original = confirmOriginal(ctx.job, ctx.store);
+  const original = confirmOriginal(ctx.job, ctx.rule.definition, ctx.store);
   const journal = new Journal(blobsFor(ctx.paths));
   const { ok, refused } = refuseLinkedFolders(staged, ctx.rule.output);
   for (const r of refused) ctx.step('published', `not published: ${r.dest}: ${r.reason}`);

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { SkipJob } from '../errors.js';
 import { sha256Prefix } from '../publish/content.js';
-import type { Store } from '../queue/store.js';
+import { dedupeKey, type Store } from '../queue/store.js';
 import type { JobRow } from '../queue/status.js';
 import { payloadOf } from './context.js';
 
@@ -25,7 +25,7 @@ export type OriginalState = { state: 'same'; seen: SeenOriginal } | { state: 'go
  * Same size and mtime as when queued is the same content (as the rescan assumes); a moved mtime
  * is hashed, so a `touch` does not count as a change.
  */
-export function confirmOriginal(job: JobRow, store: Pick<Store, 'enqueue' | 'jobForContent'>): OriginalState {
+export function confirmOriginal(job: JobRow, definition: string, store: Pick<Store, 'enqueue' | 'byDedupeKey'>): OriginalState {
   const facts = payloadOf(job);
   if (!job.file || facts.size === undefined || facts.mtimeMs === undefined) return { state: 'unknown' };
   let st: fs.Stats;
@@ -39,12 +39,12 @@ export function confirmOriginal(job: JobRow, store: Pick<Store, 'enqueue' | 'job
   if (st.size === facts.size && st.mtimeMs === facts.mtimeMs) return { state: 'same', seen };
   const sha256 = st.size === facts.size && job.sha256 ? sha256Prefix(job.file) : undefined;
   if (sha256 !== undefined && sha256 === job.sha256) return { state: 'same', seen };
-  throw new SkipJob(`the file changed while it was processed, so nothing was published and the original was left where it is; ${queueNewContent(job, st, sha256 ?? sha256Prefix(job.file), store)}`);
+  throw new SkipJob(`the file changed while it was processed, so nothing was published and the original was left where it is; ${queueNewContent(job, definition, st, sha256 ?? sha256Prefix(job.file), store)}`);
 }
 
-function queueNewContent(job: JobRow, st: fs.Stats, sha256: string, store: Pick<Store, 'enqueue' | 'jobForContent'>): string {
+function queueNewContent(job: JobRow, definition: string, st: fs.Stats, sha256: string, store: Pick<Store, 'enqueue' | 'byDedupeKey'>): string {
   const file = job.file as string;
-  const row = store.enqueue({ rule: job.rule, file, sha256, trigger: job.trigger, dedupe: true, payload: { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs } })
-    ?? store.jobForContent(job.rule, sha256);
+  const row = store.enqueue({ rule: job.rule, definition, file, sha256, trigger: job.trigger, dedupe: true, payload: { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs } })
+    ?? store.byDedupeKey(dedupeKey(job.rule, definition, sha256));
   return row ? `its new content is job ${row.id}` : 'its new content gets a job of its own';
 }

@@ -19,10 +19,11 @@ export interface SweepResult {
  * holds open for writing, is still being written, and waits for the next firing rather than being read half-copied.
  */
 export async function sweepInboxes(daemon: Daemon, rule: Rule): Promise<SweepResult> {
-  const outputs = daemon.rules.map((r) => r.output);
+  // Outputs folders are swept like any folder: a rule's own results are known by content
+  // (watch/decide.ts), so a scheduled rule may gather another rule's outputs.
   const first = new Map<string, fs.Stats>();
   for (const folder of rule.watch) {
-    for (const file of listInbox(folder, rule.recursive, outputs)) {
+    for (const file of listInbox(folder, rule.recursive, [])) {
       const st = lstat(file);
       if (st) first.set(file, st);
     }

@@ -5,7 +5,9 @@ import type { Logger } from '../log.js';
 import type { Store } from '../queue/store.js';
 import { watchesContinuously, type Rule } from '../rules/rule.js';
 import type { Intake } from './intake.js';
-import { listInbox } from './scan.js';
+import path from 'node:path';
+import { mayCreateInbox, missingInbox } from './folders.js';
+import { entryKind, listEntries, type EntryKind } from './scan.js';
 import { InboxWatcher, type WatchMode } from './watcher.js';
 
 interface Watched {
@@ -15,9 +17,23 @@ interface Watched {
   reason: string;
 }
 
+/** How often a missing inbox is looked for: one stat per missing folder. */
+const MISSING_POLL_MS = 2000;
+
+/** What `dropwork status` and the dashboard show for an inbox. */
+export interface InboxState {
+  path: string;
+  mode: WatchMode | 'missing';
+  reason: string;
+}
+
 /** One watcher per inbox folder, whatever the number of rules that share it. */
 export class Inboxes {
   private readonly watched = new Map<string, Watched>();
+  /** Inboxes outside the home that do not exist (yet), with what status says about them. */
+  private readonly missing = new Map<string, string>();
+  private missingTimer: NodeJS.Timeout | undefined;
+  private lastRules: Rule[] = [];
 
   constructor(
     private readonly intake: Intake,
@@ -25,12 +41,24 @@ export class Inboxes {
     private readonly log: Logger,
     private readonly events: Events,
     private readonly config: () => Config,
+    /** The dropwork home: inboxes inside it are created; others are waited for. */
+    private readonly home: string,
   ) {}
 
-  /** Starts, restarts and stops watchers to fit the rules. */
-  async sync(rules: Rule[]): Promise<void> {
+  private syncing: Promise<void> = Promise.resolve();
+
+  /**
+   * Starts, restarts and stops watchers to fit the rules. One at a time: a rules edit and a
+   * missing inbox appearing may ask at once, and must not start one folder's watcher twice.
+   */
+  sync(rules: Rule[]): Promise<void> {
+    this.syncing = this.syncing.then(() => this.syncNow(rules));
+    return this.syncing;
+  }
+
+  private async syncNow(rules: Rule[]): Promise<void> {
+    this.lastRules = rules;
     const config = this.config();
-    const outputs = rules.map((r) => r.output);
     const wanted = new Map<string, { recursive: boolean; poll: boolean; rules: Rule[] }>();
     for (const rule of rules.filter(watchesContinuously)) {
       for (const folder of rule.watch) {
@@ -41,6 +69,15 @@ export class Inboxes {
         wanted.set(folder, w);
       }
     }
+    this.missing.clear();
+    for (const folder of wanted.keys()) {
+      const missing = missingInbox(folder, this.home);
+      if (missing) {
+        this.missing.set(folder, `${missing}; watching starts when it appears`);
+        wanted.delete(folder);
+      }
+    }
+    this.watchForMissing();
     for (const [folder, w] of this.watched) {
       if (!wanted.has(folder)) {
         await w.watcher.close();
@@ -49,14 +86,14 @@ export class Inboxes {
     }
     const starts: Promise<void>[] = [];
     for (const [folder, want] of wanted) {
-      const spec = JSON.stringify([want.recursive, want.poll, outputs]);
+      const spec = JSON.stringify([want.recursive, want.poll]);
       const rulesKey = want.rules.map((r) => r.hash).sort().join(',');
       const have = this.watched.get(folder);
       if (have && have.spec === spec) {
         // Same watcher, new or changed rules: offer what is already there to them.
         if (have.rulesKey !== rulesKey) {
           have.rulesKey = rulesKey;
-          for (const f of listInbox(folder, want.recursive, outputs)) have.watcher.touch(f);
+          this.sweep(folder, true);
         }
         continue;
       }
@@ -68,8 +105,11 @@ export class Inboxes {
         poll: want.poll,
         pollIntervalMs: config.poll_interval_ms,
         settleMs: config.settle_ms,
-        exclude: outputs,
+        // Outputs folders are watched like any folder: a rule may watch its own outputs or
+        // another rule's; what keeps that from looping is known content (see decide.ts).
+        exclude: [],
         onFile: (f) => this.intake.offer(f),
+        onEvent: (event, file) => this.event(folder, want.recursive, event, file),
         onQuiet: () => this.sweep(folder),
         onMode: (mode: WatchMode, reason: string) => {
           meta.reason = reason;
@@ -89,7 +129,7 @@ export class Inboxes {
 
   private async begin(folder: string, watcher: InboxWatcher): Promise<void> {
     try {
-      fs.mkdirSync(folder, { recursive: true });
+      if (mayCreateInbox(folder, this.home)) fs.mkdirSync(folder, { recursive: true });
       await watcher.start();
     } catch (err) {
       this.log.error('cannot watch inbox', { inbox: folder, error: String(err) });
@@ -104,26 +144,96 @@ export class Inboxes {
     for (const folder of this.watched.keys()) this.sweep(folder);
   }
 
-  /** One inbox's part of the rescan; also run by its watcher once a burst of files is over. */
-  private sweep(folder: string): void {
+  /**
+   * One inbox's part of the rescan; also run by its watcher once a burst of files is over.
+   * `all` offers known files too (the rules changed); the intake decides what is news.
+   */
+  private sweep(folder: string, all = false): void {
     const w = this.watched.get(folder);
     if (!w) return;
-    const spec = JSON.parse(w.spec) as [boolean, boolean, string[]];
-    for (const file of listInbox(folder, spec[0], spec[2])) {
+    const [recursive] = JSON.parse(w.spec) as [boolean, boolean];
+    for (const entry of listEntries(folder, recursive)) {
+      if (entry.kind !== 'file' && entry.kind !== 'link') {
+        this.offerOdd(entry.path, entry.kind === 'badname');
+        continue;
+      }
       try {
-        const st = fs.lstatSync(file);
-        if (!this.store.cachedHash(file, st.size, st.mtimeMs)) w.watcher.touch(file);
+        const st = fs.lstatSync(entry.path);
+        if (all || !this.store.cachedHash(entry.path, st.size, st.mtimeMs)) w.watcher.touch(entry.path);
       } catch {
         /* gone since the listing */
       }
     }
   }
 
-  list(): { path: string; mode: WatchMode; reason: string }[] {
-    return [...this.watched].map(([path, w]) => ({ path, mode: w.watcher.mode, reason: w.reason }));
+  /**
+   * Raw watcher events, for what never settles as a file: a folder dropped into an inbox that
+   * does not look inside folders, a FIFO, socket or device node, a name that is not UTF-8, and
+   * a path that left (if it comes back, it is a new drop).
+   */
+  private event(folder: string, recursive: boolean, event: string, file: string): void {
+    if (event === 'unlink' || event === 'unlinkDir') return this.store.drops.forget(file, event === 'unlinkDir');
+    if (event === 'badname') {
+      // chokidar cannot name it (it reports a path that does not exist): look with bytes.
+      const dir = path.dirname(file);
+      for (const e of listEntries(dir, false)) if (e.kind === 'badname' && path.dirname(e.path) === dir) this.offerOdd(e.path, true);
+      return;
+    }
+    if (event === 'addDir' && !recursive && file !== folder && path.dirname(file) === folder) return this.offerOdd(file, false);
+    if (event === 'add') {
+      try {
+        const kind = entryKind(fs.lstatSync(file));
+        if (kind !== 'file' && kind !== 'link' && kind !== 'folder') this.offerOdd(file, false);
+      } catch {
+        /* gone already */
+      }
+    }
+  }
+
+  /** An entry that is not a file to take: recorded once, with the reason, by the intake. */
+  private offerOdd(file: string, badName: boolean): void {
+    // A folder's time changes with every file put in it: it is recorded once, timeless.
+    let facts = { size: 0, mtimeMs: 0, birthtimeMs: 0 };
+    let kind: EntryKind = 'badname';
+    if (!badName) {
+      try {
+        const st = fs.lstatSync(file);
+        kind = entryKind(st);
+        if (kind !== 'folder') facts = { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs || st.mtimeMs };
+      } catch {
+        return;
+      }
+    }
+    this.intake.offer({ path: file, ...facts, kind });
+  }
+
+  list(): InboxState[] {
+    return [
+      ...[...this.watched].map(([path, w]) => ({ path, mode: w.watcher.mode, reason: w.reason })),
+      ...[...this.missing].map(([path, reason]) => ({ path, mode: 'missing' as const, reason })),
+    ];
+  }
+
+  /** While an inbox is missing, look for it now and then; once there, watch it. */
+  private watchForMissing(): void {
+    if (this.missing.size === 0) {
+      clearInterval(this.missingTimer);
+      this.missingTimer = undefined;
+      return;
+    }
+    this.missingTimer ??= setInterval(() => {
+      if ([...this.missing.keys()].some((f) => fs.existsSync(f))) {
+        this.log.info('an inbox appeared; watching it', { inboxes: [...this.missing.keys()].filter((f) => fs.existsSync(f)) });
+        void this.sync(this.lastRules);
+      }
+    }, MISSING_POLL_MS);
+    this.missingTimer.unref();
   }
 
   async closeAll(): Promise<void> {
+    clearInterval(this.missingTimer);
+    this.missingTimer = undefined;
+    this.missing.clear();
     await Promise.all([...this.watched.values()].map((w) => w.watcher.close()));
     this.watched.clear();
   }

@@ -1,21 +1,19 @@
-import path from 'node:path';
 import type { Events } from '../events.js';
 import type { Logger } from '../log.js';
 import type { JobRow } from '../queue/status.js';
-import type { NewJob, Store } from '../queue/store.js';
-import { matchFile } from '../rules/match.js';
+import { dedupeKey, type Store } from '../queue/store.js';
 import type { Rule } from '../rules/rule.js';
-import { sha256File, sha256SmallFile, sha256Text, SMALL_FILE_BYTES } from './fingerprint.js';
-import type { ArrivedFile } from './watcher.js';
+import { decide, duplicateRow, type Decision, type Drop } from './decide.js';
+import { tidyDuplicate } from './duplicates.js';
 
 /**
  * Turns settled files into jobs. Files arrive one by one from the watchers; they are hashed a few
  * at a time and written in batches, so a burst of 10,000 drops costs a few dozen commits.
  */
 export class Intake {
-  private readonly waiting: (ArrivedFile & { forRules?: Rule[] })[] = [];
+  private readonly waiting: (Drop & { forRules?: Rule[] })[] = [];
   private hashing = 0;
-  private batch: NewJob[] = [];
+  private batch: Decision[] = [];
   private hashes: { path: string; size: number; mtimeMs: number; sha256: string }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private idleResolvers: (() => void)[] = [];
@@ -27,13 +25,19 @@ export class Intake {
     private readonly log: Logger,
     private readonly onQueued: () => void,
     private readonly parallel = 4,
-  ) {}
+  ) {
+    // A duplicate that arrived while its first job was still queued or running gets its
+    // `after:` once that job succeeded.
+    events.on('job:succeeded', (job) => {
+      for (const dup of store.duplicatesOf(job.id)) tidyDuplicate(store, rules(), dup, log);
+    });
+  }
 
   /**
    * A settled file. `forRules` names the rules to queue it for (a scheduled sweep); by default,
    * every rule that watches its inbox continuously.
    */
-  offer(file: ArrivedFile, forRules?: Rule[]): void {
+  offer(file: Drop, forRules?: Rule[]): void {
     this.waiting.push(forRules ? { ...file, forRules } : file);
     this.pump();
   }
@@ -46,15 +50,16 @@ export class Intake {
 
   private pump(): void {
     while (this.hashing < this.parallel && this.waiting.length > 0) {
-      const file = this.waiting.shift() as ArrivedFile & { forRules?: Rule[] };
+      const file = this.waiting.shift() as Drop & { forRules?: Rule[] };
       this.hashing++;
-      this.jobsFor(file)
-        .then((jobs) => {
-          this.batch.push(...jobs);
-          const sha256 = jobs[0]?.sha256;
-          if (sha256 && file.linkTarget === undefined) this.hashes.push({ path: file.path, size: file.size, mtimeMs: file.mtimeMs, sha256 });
+      const candidates = file.forRules ?? this.rules().filter((r) => r.watch.length > 0 && !r.schedule);
+      decide(this.store, candidates, file)
+        .then((decisions) => {
+          this.batch.push(...decisions);
+          const sha256 = decisions.find((d) => d.job?.sha256)?.job?.sha256;
+          if (sha256 && file.linkTarget === undefined && !file.kind) this.hashes.push({ path: file.path, size: file.size, mtimeMs: file.mtimeMs, sha256 });
         })
-        .catch((err: unknown) => this.log.warn('could not read a dropped file; the next rescan tries again', { file: file.path, error: String(err) }))
+        .catch((err: unknown) => this.log.warn('could not take a dropped file; the next rescan tries again', { file: file.path, error: String(err) }))
         .finally(() => {
           this.hashing--;
           this.scheduleFlush();
@@ -72,18 +77,19 @@ export class Intake {
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    const jobs = this.batch;
+    const decisions = this.batch;
     const hashes = this.hashes;
     this.batch = [];
     this.hashes = [];
-    if (jobs.length > 0) {
-      // The hash is remembered in the same commit as the jobs: a file whose hash is known has
-      // its jobs, which is what lets the rescan pass over it.
-      const added = this.store.db.transaction(() => {
+    if (decisions.length > 0) {
+      // The hash and the drop records are kept in the same commit as the jobs: a file whose
+      // hash is known has its jobs, which is what lets the rescan pass over it.
+      const { added, tidy } = this.store.db.transaction(() => {
         for (const h of hashes) this.store.rememberHash(h.path, h.size, h.mtimeMs, h.sha256);
-        return this.store.enqueueMany(jobs);
+        return this.record(decisions);
       })();
       for (const row of added) this.announce(row);
+      for (const dup of tidy) tidyDuplicate(this.store, this.rules(), dup, this.log);
       if (added.some((r) => r.status === 'queued')) this.onQueued();
     }
     if (this.hashing === 0 && this.waiting.length === 0 && this.batch.length === 0) {
@@ -91,6 +97,31 @@ export class Intake {
       this.idleResolvers = [];
       resolvers.forEach((r) => r());
     }
+  }
+
+  /** Jobs and rows for a batch of decisions, and each drop's record; inside a transaction. */
+  private record(decisions: Decision[]): { added: JobRow[]; tidy: JobRow[] } {
+    const added: JobRow[] = [];
+    const tidy: JobRow[] = [];
+    const now = Date.now();
+    for (const d of decisions) {
+      const rec = this.store.drops.get(d.rule.name, d.file.path);
+      const sameFile = rec && rec.size === d.file.size && rec.mtime_ms === d.file.mtimeMs;
+      if (sameFile && rec.job_id !== d.basis) continue;
+      let row: JobRow | undefined;
+      if (d.job) {
+        row = this.store.enqueue(d.job, now);
+        if (!row && d.job.dedupe && d.job.sha256) {
+          // The content is taken (maybe by a file earlier in this very batch): say by which job.
+          const holder = this.store.byDedupeKey(dedupeKey(d.job.rule, d.job.definition ?? '', d.job.sha256));
+          row = this.store.enqueue(holder ? duplicateRow(d.job, holder) : d.job, now);
+          if (row && holder?.status === 'succeeded') tidy.push(row);
+        }
+        if (row) added.push(row);
+      }
+      this.store.drops.put({ rule: d.rule.name, path: d.file.path, size: d.file.size, mtime_ms: d.file.mtimeMs, rule_def: d.rule.definition, job_id: row?.id ?? d.keep ?? null });
+    }
+    return { added, tidy };
   }
 
   private announce(row: JobRow): void {
@@ -101,31 +132,4 @@ export class Intake {
       this.events.emit('job:queued', row);
     }
   }
-
-  /**
-   * The jobs one file makes: one per rule watching its inbox. A file a rule's globs do not take
-   * still gets a `skipped` record saying why, so the history explains every drop.
-   */
-  private async jobsFor(file: ArrivedFile & { forRules?: Rule[] }): Promise<NewJob[]> {
-    const candidates = file.forRules ?? this.rules().filter((r) => r.watch.length > 0 && !r.schedule);
-    const watching = candidates.filter((r) => r.watch.some((w) => isUnder(file.path, w)));
-    if (watching.length === 0) return [];
-    const facts = { size: file.size, mtimeMs: file.mtimeMs, birthtimeMs: file.birthtimeMs };
-    if (file.linkTarget !== undefined) {
-      const sha256 = sha256Text(`link:${file.path}->${file.linkTarget}`);
-      return watching.map((r) => ({ rule: r.name, file: file.path, sha256, trigger: 'watch', dedupe: true, status: 'skipped', reason: `it is a link to ${file.linkTarget}; dropwork does not follow links`, payload: facts }));
-    }
-    const sha256 = this.store.cachedHash(file.path, file.size, file.mtimeMs)
-      ?? (file.size <= SMALL_FILE_BYTES ? sha256SmallFile(file.path) : await sha256File(file.path));
-    return watching.map((rule): NewJob => {
-      const m = matchFile(rule, file.path);
-      if (!m.match) return { rule: rule.name, file: file.path, sha256, trigger: 'watch', dedupe: true, status: 'skipped', reason: `not for this rule: ${m.why}`, payload: facts };
-      return { rule: rule.name, file: file.path, sha256, trigger: 'watch', dedupe: true, payload: facts };
-    });
-  }
-}
-
-function isUnder(file: string, folder: string): boolean {
-  const rel = path.relative(folder, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }

@@ -47,3 +47,80 @@ export function listInbox(folder: string, recursive: boolean, exclude: string[])
   });
   return out;
 }
+
+/** What an inbox entry is, as far as dropwork is concerned. */
+export type EntryKind = 'file' | 'link' | 'folder' | 'fifo' | 'socket' | 'device' | 'badname';
+
+export interface InboxEntry {
+  path: string;
+  kind: EntryKind;
+}
+
+/**
+ * Every entry of an inbox that should leave a trace in the history: files and links, and also
+ * what dropwork cannot take (FIFOs, sockets, device nodes, names that are not valid UTF-8, and
+ * folders in an inbox that does not look inside folders). Names are read as bytes, because Node
+ * turns a name that is not UTF-8 into a string naming no file, which would vanish unnoticed.
+ */
+export function listEntries(folder: string, recursive: boolean): InboxEntry[] {
+  const out: InboxEntry[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let entries: fs.Dirent<Buffer>[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const name = e.name.toString('utf8');
+      if (!Buffer.from(name, 'utf8').equals(e.name)) {
+        out.push({ path: path.join(dir, printableName(e.name)), kind: 'badname' });
+        continue;
+      }
+      if (isIgnoredName(name)) continue;
+      const full = path.join(dir, name);
+      if (e.isDirectory()) {
+        if (recursive) walk(full, depth + 1);
+        else if (depth === 0) out.push({ path: full, kind: 'folder' });
+      } else {
+        out.push({ path: full, kind: entryKind(e) });
+      }
+    }
+  };
+  walk(folder, 0);
+  return out;
+}
+
+export function entryKind(e: fs.Dirent<Buffer | string> | fs.Stats): EntryKind {
+  if (e.isFile()) return 'file';
+  if (e.isSymbolicLink()) return 'link';
+  if (e.isDirectory()) return 'folder';
+  if (e.isFIFO()) return 'fifo';
+  if (e.isSocket()) return 'socket';
+  return 'device';
+}
+
+/** A name that is not valid UTF-8, with its bad bytes written as \xNN: unique and readable. */
+export function printableName(raw: Buffer): string {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let out = '';
+  let i = 0;
+  while (i < raw.length) {
+    let len = 0;
+    for (let n = 1; n <= 4 && i + n <= raw.length; n++) {
+      try {
+        out += decoder.decode(raw.subarray(i, i + n));
+        len = n;
+        break;
+      } catch {
+        /* not a whole character yet */
+      }
+    }
+    if (len === 0) {
+      out += `\\x${raw[i]!.toString(16).padStart(2, '0')}`;
+      len = 1;
+    }
+    i += len;
+  }
+  return out;
+}

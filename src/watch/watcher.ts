@@ -111,6 +111,12 @@ export class InboxWatcher {
       ignored: (p: string) => p !== folder && (isIgnoredName(path.basename(p)) || exclude.some((o) => p === o || isInside(p, o))),
     });
     w.on('all', (event, p) => this.opts.onEvent?.(event, p));
+    // A name that is not UTF-8 reaches chokidar only as a raw event with U+FFFD in it (and no
+    // such path): passed on as 'badname' so the inbox can look at the folder byte by byte.
+    w.on('raw', (_event, name, details) => {
+      const dir = (details as { watchedPath?: string }).watchedPath;
+      if (typeof name === 'string' && name.includes('\uFFFD') && dir) this.opts.onEvent?.('badname', path.join(dir, name));
+    });
     w.on('add', (p) => {
       this.touch(p);
       this.sweepSoon();

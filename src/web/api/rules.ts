@@ -5,6 +5,7 @@ import { toView } from '../../queue/status.js';
 import { isIgnoredName, isInside } from '../../rules/match.js';
 import type { Rule } from '../../rules/rule.js';
 import { needsApproval } from '../../run/approval.js';
+import { missingInboxes } from '../../watch/folders.js';
 import { walkFolder } from '../../watch/scan.js';
 import type { WebDeps } from '../deps.js';
 import { HttpError, optionalString } from '../http.js';
@@ -41,6 +42,8 @@ export function listRules(deps: WebDeps): unknown {
       description: describe(rule),
       if: rule.if ?? null,
       watch: rule.watch,
+      /** "inbox ~/Dropbox/Scans does not exist; ..." for each watched folder that is missing. */
+      missing_inboxes: missingInboxes([rule], deps.paths.files).map((m) => m.message),
       files: rule.files,
       output: rule.output,
       schedule: rule.schedule ?? null,

@@ -73,6 +73,7 @@ export function mountRules(main) {
     return h('section', { class: 'card rule', id: rule.name },
       h('div', { class: 'rule-head' }, h('h2', null, rule.name), h('div', { class: 'badges' }, badges)),
       rule.problem ? h('p', { class: 'reason-box failed' }, rule.problem) : null,
+      ...(rule.missing_inboxes || []).map((m) => h('p', { class: 'reason-box failed' }, m)),
       h('p', { class: 'does' }, rule.description),
       rule.if ? h('p', { class: 'small' }, h('strong', null, 'Only if: '), rule.if) : null,
       h('dl', { class: 'facts compact' },
