@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import notifier from 'node-notifier';
+import { MacNotifier, type MacOptions } from './mac.js';
 
 /** One desktop notification, whatever shows it. */
 export interface Notice {
@@ -30,20 +31,36 @@ export class BackendUnavailable extends Error {
   }
 }
 
+export interface BackendOptions {
+  /** Where a fallback on macOS is told (once). */
+  onFallback?: (why: string, now: string) => void;
+  /** The macOS notifier's parts, for tests that run the macOS path on Linux. */
+  mac?: Omit<MacOptions, 'env' | 'onFallback'>;
+}
+
 /**
- * node-notifier: notify-send on Linux, terminal-notifier (Notification Center) on macOS,
- * SnoreToast on Windows. Click-to-open: node-notifier passes `open` only to Notification
- * Center, so on macOS a click opens the outputs folder (or the job's page); its notify-send
- * wrapper has no `--action`, so on Linux the body names the folder instead.
+ * node-notifier: notify-send on Linux, SnoreToast on Windows; on macOS node-notifier's bundled
+ * terminal-notifier, with fallbacks where it cannot run (mac.ts). Click-to-open: only
+ * Notification Center takes `open`, so on macOS a click opens the outputs folder (or the job's
+ * page); node-notifier's notify-send wrapper has no `--action`, so on Linux the body names the
+ * folder instead.
  */
 export class NodeNotifierBackend implements NotificationBackend {
   readonly name: string;
+  /** The macOS notifier, made on first use (it reads the bundled binary's header). */
+  private macNotifier: MacNotifier | undefined;
 
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env, private readonly platform: NodeJS.Platform = process.platform) {
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env, private readonly platform: NodeJS.Platform = process.platform, private readonly opts: BackendOptions = {}) {
     this.name = platform === 'linux' ? 'notify-send' : platform === 'darwin' ? 'Notification Center' : 'node-notifier';
   }
 
+  get mac(): MacNotifier {
+    this.macNotifier ??= new MacNotifier({ ...this.opts.mac, env: this.env, ...(this.opts.onFallback ? { onFallback: this.opts.onFallback } : {}) });
+    return this.macNotifier;
+  }
+
   send(notice: Notice): Promise<void> {
+    if (this.platform === 'darwin') return this.mac.send(notice, notice.open ? asUrl(notice.open) : undefined);
     if (this.platform === 'linux') {
       const problem = linuxProblem(this.env);
       if (problem) return Promise.reject(problem);

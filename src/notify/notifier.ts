@@ -152,7 +152,7 @@ export class Notifier {
 }
 
 /** The notifier wired to a daemon: its events, its log, its store for the burst's end. */
-export function createNotifier(daemon: Daemon, backend: NotificationBackend = new NodeNotifierBackend(), timing: Partial<NotifierTiming> = {}, link?: JobLink): Notifier {
+export function createNotifier(daemon: Daemon, backend: NotificationBackend = daemonBackend(daemon), timing: Partial<NotifierTiming> = {}, link?: JobLink): Notifier {
   const active = daemon.store.db.prepare("SELECT count(*) AS n FROM jobs WHERE rule = ? AND status IN ('queued', 'running') AND run_at <= ?");
   return new Notifier({
     events: daemon.events,
@@ -163,4 +163,11 @@ export function createNotifier(daemon: Daemon, backend: NotificationBackend = ne
     backend,
     ...(link ? { link } : {}),
   }, timing);
+}
+
+/** The platform's backend, telling the daemon's log when macOS needs a fallback notifier. */
+function daemonBackend(daemon: Daemon): NotificationBackend {
+  return new NodeNotifierBackend(process.env, process.platform, {
+    onFallback: (why, now) => daemon.log.warn('the notifier shipped with node-notifier cannot run here; using another', { why, now }),
+  });
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { linuxProblem, onPath, sessionBus } from './backend.js';
+import { describeRoute, MacNotifier, type MacOptions } from './mac.js';
 
 export interface ProbeResult {
   ok: boolean;
@@ -13,9 +14,12 @@ export interface ProbeResult {
  * there, a session bus is there, and a notification server on it answers
  * GetServerInformation (asked with dbus-send when it is installed).
  */
-export async function probeNotifications(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Promise<ProbeResult> {
+export async function probeNotifications(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, mac: Omit<MacOptions, 'env'> = {}): Promise<ProbeResult> {
   if (platform === 'darwin') {
-    return { ok: true, summary: 'Notification Center (through terminal-notifier, shipped with node-notifier)' };
+    // Which of terminal-notifier (bundled or on PATH) and osascript a notice would go through.
+    const notifier = new MacNotifier({ ...mac, env });
+    const route = describeRoute(notifier.route());
+    return { ok: true, summary: notifier.problem ? `${route}: ${notifier.problem}` : route };
   }
   if (platform !== 'linux') return { ok: true, summary: `node-notifier's ${platform === 'win32' ? 'Windows toasts' : 'Growl'} backend` };
   const problem = linuxProblem(env);

@@ -6,7 +6,7 @@ export { missedFiring } from './missed.js';
 
 let scheduler: Scheduler | undefined;
 
-/** Rules with `schedule:` fire from here: node-cron tasks, re-made when the rules change. */
+/** Rules with `schedule:` fire from here: a timer per rule, re-made when the rules change. */
 registerPlugin({
   name: 'schedule',
   async start(daemon) {

@@ -1,7 +1,7 @@
-import cron, { type ScheduledTask } from 'node-cron';
 import type { Daemon } from '../daemon.js';
 import type { Rule } from '../rules/rule.js';
 import { describeFiring, fireRule } from './fire.js';
+import { CronTime } from './cron-time.js';
 import { missedFiring } from './missed.js';
 
 /** What the store keeps per scheduled rule: the schedule it had and when it last fired. */
@@ -15,13 +15,25 @@ export interface ScheduleState {
 export const stateKey = (rule: string): string => `schedule:${rule}`;
 const scheduleOf = (rule: Rule): string => `${rule.schedule ?? ''}${rule.timezone ? ` (${rule.timezone})` : ''}`;
 
+/** setTimeout's longest delay; a later firing is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+interface Task {
+  schedule: string;
+  time: CronTime;
+  timer: NodeJS.Timeout | undefined;
+  /** The firing the timer waits for (ms epoch). */
+  due: number;
+}
+
 /**
- * One node-cron task per scheduled rule, re-made when the rule's schedule changes. The last
- * firing of each rule is kept in the store, so a firing missed while the daemon was down can
- * run once at the next start (`catch_up: true`).
+ * One timer per scheduled rule, armed for the rule's next firing as CronTime computes it (the
+ * same function the catch-up uses, so both agree across daylight saving time), re-made when
+ * the rule's schedule changes. The last firing of each rule is kept in the store, so a firing
+ * missed while the daemon was down can run once at the next start (`catch_up: true`).
  */
 export class Scheduler {
-  private readonly tasks = new Map<string, { schedule: string; task: ScheduledTask }>();
+  private readonly tasks = new Map<string, Task>();
   private readonly firing = new Set<string>();
 
   constructor(private readonly daemon: Daemon) {}
@@ -38,7 +50,7 @@ export class Scheduler {
     for (const [name, t] of this.tasks) {
       const rule = wanted.get(name);
       if (!rule || scheduleOf(rule) !== t.schedule) {
-        void t.task.destroy();
+        clearTimeout(t.timer);
         this.tasks.delete(name);
       }
     }
@@ -47,24 +59,44 @@ export class Scheduler {
       const schedule = scheduleOf(rule);
       const state = this.daemon.store.getState<ScheduleState>(stateKey(rule.name));
       if (state?.schedule !== schedule) this.daemon.store.setState(stateKey(rule.name), { schedule, last: Date.now() } satisfies ScheduleState);
-      const task = cron.schedule(rule.schedule as string, (ctx) => this.fire(rule.name, ctx.date, false), {
-        name: `dropwork:${rule.name}`,
-        ...(rule.timezone ? { timezone: rule.timezone } : {}),
-        logger: this.cronLogger(),
-      });
-      this.tasks.set(rule.name, { schedule, task });
+      let time: CronTime;
+      try {
+        time = new CronTime(rule.schedule as string, rule.timezone);
+      } catch (err) {
+        this.daemon.log.error('schedule: cannot work out when this rule fires', { rule: rule.name, error: String(err) });
+        continue;
+      }
+      const task: Task = { schedule, time, timer: undefined, due: time.next(Date.now()) };
+      this.tasks.set(rule.name, task);
+      this.arm(rule.name, task);
     }
   }
 
   stop(): void {
-    for (const t of this.tasks.values()) void t.task.destroy();
+    for (const t of this.tasks.values()) clearTimeout(t.timer);
     this.tasks.clear();
   }
 
   status(): Record<string, unknown> {
-    const next = [...this.tasks].map(([rule, t]) => ({ rule, at: t.task.getNextRun() })).filter((n) => n.at)
-      .sort((a, b) => (a.at as Date).getTime() - (b.at as Date).getTime())[0];
-    return { scheduled: this.tasks.size, ...(next ? { next: `${next.rule} at ${(next.at as Date).toISOString()}` } : {}) };
+    const next = [...this.tasks].map(([rule, t]) => ({ rule, at: t.due })).sort((a, b) => a.at - b.at)[0];
+    return { scheduled: this.tasks.size, ...(next ? { next: `${next.rule} at ${new Date(next.at).toISOString()}` } : {}) };
+  }
+
+  /** Waits for the task's firing; then fires it and waits for the one after. */
+  private arm(name: string, task: Task): void {
+    task.timer = setTimeout(() => {
+      if (this.tasks.get(name) !== task) return;
+      const now = Date.now();
+      // A timer may wake a little early (or a long wait was cut into steps): wait again.
+      if (now < task.due) return this.arm(name, task);
+      const due = task.due;
+      // From now, not from `due`: after a machine's sleep the firings slept through are not
+      // run one after another (the catch-up is for a daemon that was stopped).
+      task.due = task.time.next(Math.max(due, now));
+      this.arm(name, task);
+      void this.fire(name, new Date(due), false);
+    }, Math.min(Math.max(0, task.due - Date.now()), MAX_TIMER_MS));
+    task.timer.unref();
   }
 
   private async catchUp(now: number): Promise<void> {
@@ -92,10 +124,5 @@ export class Scheduler {
     } finally {
       this.firing.delete(name);
     }
-  }
-
-  private cronLogger(): { info(m: string): void; warn(m: string): void; error(m: string | Error): void; debug(m: string | Error): void } {
-    const log = this.daemon.log;
-    return { info: (m) => log.debug(m), warn: (m) => log.warn(`schedule: ${m}`), error: (m) => log.error(`schedule: ${String(m)}`), debug: () => undefined };
   }
 }

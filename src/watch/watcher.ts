@@ -148,10 +148,14 @@ export class InboxWatcher {
   }
 
   /**
-   * chokidar re-reads a folder on each event, but the re-read due after a read that outlasts its
-   * 1 s throttle is dropped (chokidar 5.0.0, handler.js _handleRead): in a burst of thousands of
-   * files into a busy daemon, the files added during that read never get an event. A sweep once
-   * the adds stop finds them within seconds instead of at the next rescan.
+   * A sweep once the adds stop finds files of a burst that got no event within seconds instead
+   * of at the next rescan. chokidar 5.0.0 dropped a folder re-read that outlasted its 1 s
+   * throttle and lost 399-649 of 3,000 files written into a folder of 20,000; chokidar 6.0.0
+   * loses none of those (0 of 15,000 in five runs, scripts/bench/chokidar-burst.mjs), but 10,000
+   * files written at once into an empty folder still lose 1,808 in that script and 7,070 in the
+   * daemon's burst (npm run bench -- pipeline, a loaded 2-core machine): most likely more events
+   * than the kernel's inotify queue holds (max_queued_events, 16,384 by default; about three per
+   * new file), after which chokidar does not re-read the folder. So the sweep stays.
    */
   private sweepSoon(): void {
     if (!this.opts.onQuiet || this.closed) return;
