@@ -14,14 +14,16 @@ const say = (line: string): void => void process.stderr.write(`${line}\n`);
 export async function start(): Promise<void> {
   const p = paths();
   const first = !fs.existsSync(p.rulesDir);
+  // Under a service manager stderr is a file or the journal, kept already: the daemon's log says
+  // it all once, and these lines for a person at a terminal are not written there too.
+  const atTerminal = !underServiceManager();
   if (first) {
     // The quick start is one command: a first start sets the home up.
     const { lines } = initHome(p);
-    process.stderr.write(lines.join('\n') + '\n\n');
+    if (atTerminal) process.stderr.write(lines.join('\n') + '\n\n');
   }
   await loadPlugins();
-  // Readable lines on a terminal; under a service manager stderr is kept already, so not twice.
-  const daemon = new Daemon({ paths: p, console: !underServiceManager() });
+  const daemon = new Daemon({ paths: p, console: atTerminal });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
@@ -43,5 +45,5 @@ export async function start(): Promise<void> {
   process.on('SIGINT', onSignal);
   await daemon.start();
   // Every start says where to drop files (the first one said it while setting the home up).
-  if (!first) process.stderr.write(folderLines(p, daemon.rules).join('\n') + '\n');
+  if (!first && atTerminal) process.stderr.write(folderLines(p, daemon.rules).join('\n') + '\n');
 }

@@ -52,7 +52,7 @@ describe('the job history from the command line, without the daemon', () => {
     fs.writeFileSync(a, 'a');
     const failed = await cli(home, ['run', a, '--wait']);
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(/job 1: Failed — .*(ENOTDIR|EEXIST)/);
+    expect(failed.stdout).toMatch(/job 1: Failed — .*(ENOTDIR|EEXIST|not a folder)/);
 
     const store = new Store(home.paths.dbFile);
     const queued = store.enqueue({ rule: 'docs', file: path.join(home.inbox('docs'), 'b.pdf'), sha256: 'b'.repeat(64), trigger: 'manual', dedupe: false })!;
@@ -87,7 +87,7 @@ describe('dropwork status', () => {
       expect(s.running).toBe(true);
       expect(s.pid).toBe(daemon.pid);
       expect(s.inboxes).toEqual([{ path: home.inbox('docs'), mode: 'polling', reason: 'poll: true is set' }]);
-      expect(s.queue).toEqual({ queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 });
+      expect(s.queue).toEqual({ queued: 0, running: 0, waiting: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, reverted: 0 });
       const text = (await cli(home, ['status'])).stdout;
       expect(text).toMatch(/dropwork is running \(pid \d+/);
       expect(text).toContain(`${home.inbox('docs')}  polling (poll: true is set)`);

@@ -22,7 +22,7 @@ describe('an inbox that does not exist', () => {
 
     const check = await cli(home, ['rules', 'check']);
     expect(check.code).toBe(0);
-    expect(check.stdout).toContain(`scans.yaml:1 rule "scans": ${said}; dropwork starts watching it when it appears`);
+    expect(check.stdout).toContain(`scans.yaml:1 rule "scans": warning: ${said}; dropwork starts watching it when it appears`);
     const checkJson = JSON.parse((await cli(home, ['rules', 'check', '--json'])).stdout) as { warnings: { rule: string; message: string }[] };
     expect(checkJson.warnings).toEqual([expect.objectContaining({ rule: 'scans', message: expect.stringContaining(said) })]);
 
