@@ -107,7 +107,7 @@ describe('drops that used to leave no trace', () => {
     home.writeRule('sort.yaml', 'name: sort\nwatch: inbox/in\noutput: outputs/sort\nactions: [{copy: "fixed"}]\n');
     // Both files sat there through the fix: each is looked at again, once; the first runs, the
     // second is the same content.
-    await waitFor(() => finished().length === 4, 10_000, 'the fixed rule');
+    await waitFor(() => finished().length === 4, 30_000, 'the fixed rule');
     expect(jobs().slice(2).map((j) => j.status).sort()).toEqual(['skipped', 'succeeded']);
     expect(fs.readdirSync(path.join(home.output('sort'), 'fixed'))).toHaveLength(1);
     await rescanAndExpectNoNewRows();
