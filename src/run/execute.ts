@@ -43,7 +43,10 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
   // A writer still holding the original open may not be done: its next bytes would make this
   // job's outputs a half. Wait for it; the check in finishPublishing then sees what it wrote.
-  if (ctx.job.file) await untilWritten(ctx.job.file, ctx.signal);
+  // A file the watcher took was free of writers when it settled (watcher.ts waits for them)
+  // and a later write is caught by that check, so only files queued by hand are looked at
+  // here: a /proc scan per job held copy jobs to ~16/s.
+  if (ctx.job.file && ctx.job.trigger === 'manual') await untilWritten(ctx.job.file, ctx.signal);
   return finishPublishing(ctx, staged);
 }
 

@@ -12,7 +12,14 @@
 import fs from 'node:fs/promises';
 import { TransientError } from '../errors.js';
 
-const SNAPSHOT_MS = 500;
+/**
+ * How long one scan serves. A scan costs ~0.4 s of CPU on a machine with many processes, and a
+ * fresh one per file held copy jobs to ~16/s (scripts/soak/kill-loop.mjs). A snapshot this old
+ * can only miss a writer that opened the file within the last 2 s and has written nothing yet:
+ * if it writes later, the watcher sees a change and the job's original check refuses to
+ * publish (run/original.ts), so nothing half is published either way.
+ */
+const SNAPSHOT_MS = 2000;
 /** O_ACCMODE bits of the fdinfo `flags:` field (octal): 1 = O_WRONLY, 2 = O_RDWR. */
 const ACCESS_MODE = 0o3;
 
@@ -89,6 +96,7 @@ async function writable(pid: string, fd: string): Promise<boolean> {
 export async function untilWritten(file: string, signal: AbortSignal, limitMs = 60_000, pollMs = 500): Promise<void> {
   const until = Date.now() + limitMs;
   for (;;) {
+    // Fresh each time: a file queued by hand had no settle window to look for writers in.
     forgetWriters();
     const writers = await writersOf(file);
     if (writers.length === 0) return;
