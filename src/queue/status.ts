@@ -2,7 +2,8 @@
 
 export const JOB_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'reverted'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-export type JobTrigger = 'watch' | 'schedule' | 'manual';
+/** `compile`: a rule's compile job (src/program), which has no file of its own. */
+export type JobTrigger = 'watch' | 'schedule' | 'manual' | 'compile';
 
 /** run_at of a job that waits for a person, not a time. */
 export const WAIT_FOREVER = Number.MAX_SAFE_INTEGER;

@@ -43,6 +43,8 @@ export interface Rule {
   onConflict: ConflictPolicy;
   poll?: boolean | undefined;
   sandbox: { network: boolean; maxCommandS: number };
+  /** Compiled rules (src/program). `mode` unset: `suggest` where a sandbox can run programs. */
+  compile: { mode?: 'off' | 'suggest' | 'auto' | undefined; after: number; recompileAfter: number; maxCostUsd: number };
 }
 
 export function toRule(input: RuleInput, home: string, source: { file: string; line: number }): Rule {
@@ -81,6 +83,7 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
     onConflict: input.on_conflict,
     poll: input.poll,
     sandbox: { network: input.sandbox.network, maxCommandS: input.sandbox.max_command_s },
+    compile: { mode: input.compile, after: input.compile_after, recompileAfter: input.recompile_after, maxCostUsd: input.compile_max_cost_usd },
   };
 }
 

@@ -1,0 +1,57 @@
+/**
+ * When a rule learns: after each agent job of a compiling rule succeeds, it is kept as an
+ * example, and once the rule has `compile_after` of them (and no program yet, or its program
+ * sent `recompile_after` files to the agent since), one compile job is queued. Never while one
+ * is queued or running, never again for a task marked not compilable or a program rejected
+ * (until the rule's text changes), and never twice for the same examples, so `suggest` does
+ * not keep spending.
+ */
+import type { Paths } from '../paths.js';
+import type { JobRow } from '../queue/status.js';
+import type { Store } from '../queue/store.js';
+import type { Rule } from '../rules/rule.js';
+import { changesOf } from '../undo/journal.js';
+import type { CompilePayload } from './compile.js';
+import { keepExample } from './examples.js';
+import type { CompileMode } from './mode.js';
+import { FALLBACK_STEP, PROGRAM_STEP } from './runner.js';
+import { addExample, currentProgram, examplesOf, taskHash } from './store.js';
+
+/** Whether the agent did this job (a program job that fell back counts: the agent did the file). */
+export function ranOnAgent(store: Store, job: JobRow): boolean {
+  const kinds = new Set(store.logs(job.id).map((e) => e.kind));
+  return !kinds.has(PROGRAM_STEP) || kinds.has(FALLBACK_STEP);
+}
+
+/** Keeps a succeeded agent job as an example; returns why not when it cannot be one. */
+export function learnFrom(store: Store, paths: Paths, rule: Rule, job: JobRow): string | undefined {
+  if (job.trigger === 'compile' || !job.file) return 'not a file job';
+  if (!ranOnAgent(store, job)) return 'the program did it';
+  const kept = keepExample(paths, rule, job, changesOf(store.db, job.id));
+  if ('why' in kept) return kept.why;
+  addExample(store.db, { job_id: job.id, rule: rule.name, task_hash: taskHash(rule), dir: kept.dir, cost_usd: job.cost_usd });
+  return undefined;
+}
+
+/** Queues a compile job for the rule when it is due; returns it. */
+export function maybeCompile(store: Store, rule: Rule, mode: CompileMode): JobRow | undefined {
+  if (mode === 'off') return undefined;
+  const db = store.db;
+  const busy = db.prepare("SELECT 1 FROM jobs WHERE rule = ? AND trigger = 'compile' AND status IN ('queued', 'running', 'waiting')").get(rule.name);
+  if (busy) return undefined;
+  const current = currentProgram(db, rule);
+  if (current && current.status !== 'approved') return undefined;
+  if (current && current.fallbacks < rule.compile.recompileAfter) return undefined;
+  const examples = examplesOf(db, rule);
+  if (examples.length < rule.compile.after) return undefined;
+  const ids = examples.map((e) => e.job_id);
+  const newest = Math.max(...ids);
+  if (current && newest <= Math.max(0, ...current.examples)) return undefined;
+  // A compile job that failed (an error, its cost cap) on these same examples is not tried again.
+  const hash = taskHash(rule);
+  const tried = db.prepare(`SELECT 1 FROM jobs WHERE rule = ? AND trigger = 'compile' AND json_extract(payload, '$.task_hash') = ?
+      AND (SELECT MAX(value) FROM json_each(json_extract(payload, '$.examples'))) >= ?`).get(rule.name, hash, newest);
+  if (tried) return undefined;
+  const payload: CompilePayload = { task_hash: hash, examples: ids };
+  return store.enqueue({ rule: rule.name, file: null, sha256: null, trigger: 'compile', dedupe: false, payload: { ...payload } });
+}
