@@ -67,6 +67,8 @@ export function programFront(rule: Rule, agent: Runner): Runner {
     if (ctx.job.trigger === 'compile') return (await import('./compile.js')).runCompileJob(ctx);
     const program = ctx.job.file ? approvedProgram(ctx.store.db, rule) : undefined;
     if (!program || compileMode(rule, ctx.config.sandbox === 'none' ? 'none' : 'docker').mode === 'off') return agent(ctx);
+    // A retried job says who did its file this time.
+    ctx.store.db.prepare('UPDATE jobs SET runner = NULL, program_version = NULL WHERE id = ?').run(ctx.job.id);
     let tried: Tried;
     try {
       tried = await tryProgram(ctx, program);
@@ -76,6 +78,7 @@ export function programFront(rule: Rule, agent: Runner): Runner {
     }
     if ('staged' in tried) {
       countRun(ctx.store.db, program.id, false);
+      ctx.store.db.prepare("UPDATE jobs SET runner = 'program', program_version = ? WHERE id = ?").run(program.version, ctx.job.id);
       return tried;
     }
     countRun(ctx.store.db, program.id, true);

@@ -115,6 +115,10 @@ describe('a compiled rule', () => {
     expect(server.messageRequests().length).toBe(before);
     expect(byProgram.cost_usd).toBe(0);
     expect(byProgram.input_tokens + byProgram.output_tokens).toBe(0);
+    const shownJob = JSON.parse((await cli(home, ['jobs', 'show', String(byProgram.id), '--json'])).stdout) as { runner: string; program_version: number };
+    expect(shownJob).toMatchObject({ runner: 'program', program_version: 1 });
+    expect((await cli(home, ['jobs', 'show', String(byProgram.id)])).stdout).toContain('runner:   program v1 (no model call)');
+    expect((await cli(home, ['jobs'])).stdout).toMatch(/FlipkartInvoice\.pdf .*\$0 \(program v1\)/);
     expect(d.store.logs(byProgram.id).find((e) => e.kind === 'program')?.message).toMatch(/^program v1 did the file/);
     expect(ledger(home)).toBe(`${HEADER}\n${LEARN.map(([, r]) => r).join('\n')}\nBLR_WFLD20151000982590,319.00\n`);
 
@@ -128,6 +132,7 @@ describe('a compiled rule', () => {
     expect(kinds.indexOf('fallback')).toBeLessThan(kinds.indexOf('usage'));
     expect(d.store.logs(fellBack.id).find((e) => e.kind === 'fallback')?.message).toContain('does not recognise this file (exit 3)');
     expect(fellBack.cost_usd).toBeGreaterThan(0);
+    expect(d.store.get(fellBack.id)?.runner).toBeNull();
     expect(ledger(home).endsWith('BLR_WFLD20151000982590,319.00\n993548900,717.97\n')).toBe(true);
     expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ runs: 1, fallbacks: 1 });
 

@@ -38,6 +38,11 @@ CREATE TABLE program_examples (
 );
 CREATE INDEX program_examples_rule ON program_examples (rule, task_hash, job_id);
 
+-- Which runner did the job's file: 'program' (with its version) or, after a program fell back
+-- or for a rule without one, NULL (the rule's kind says: steps or the agent).
+ALTER TABLE jobs ADD COLUMN runner TEXT;
+ALTER TABLE jobs ADD COLUMN program_version INTEGER;
+
 -- A new trigger, 'compile'. As 0003 did for status: the CHECK is widened by editing the table's
 -- definition in place (nothing stored changes); db.ts reloads the schema and checks integrity.
 PRAGMA writable_schema = ON;
