@@ -11,16 +11,32 @@ import { errorMessage } from '../errors.js';
 import { registerPlugin } from '../plugins.js';
 import { setProgramRunner } from '../run/runners.js';
 import { addProgramCommand } from './commands.js';
-import { compileMode } from './mode.js';
+import type { JobRow } from '../queue/status.js';
+import type { Rule } from '../rules/rule.js';
+import { compileMode, type CompileMode } from './mode.js';
 import { programFront } from './runner.js';
-import { programsOf, retireStale } from './store.js';
-import { learnFrom, maybeCompile } from './trigger.js';
+import { currentProgram, programsOf, retireStale } from './store.js';
+import { learnFrom, maybeCompile, unlearned } from './trigger.js';
 
 setProgramRunner(programFront);
 addCommands(addProgramCommand);
 
+const SWEEP_MS = 60_000;
+
 let unsubscribe: (() => void) | undefined;
 let daemon: Daemon | undefined;
+let timer: NodeJS.Timeout | undefined;
+/** Jobs already looked at that cannot be examples, so the sweep does not copy them again. */
+const passedOver = new Set<number>();
+/** The sandbox found at the last sweep, for `status` (which cannot wait for a probe). */
+let sandboxKind: 'docker' | 'bubblewrap' | 'none' | undefined;
+
+function learn(d: Daemon, rule: Rule, job: JobRow): void {
+  const why = learnFrom(d.store, d.opts.paths, rule, job);
+  if (!why) return;
+  passedOver.add(job.id);
+  if (job.trigger !== 'compile') d.log.debug('not kept as an example', { job: job.id, why });
+}
 
 async function afterSuccess(d: Daemon, jobId: number): Promise<void> {
   const job = d.store.get(jobId);
@@ -29,8 +45,23 @@ async function afterSuccess(d: Daemon, jobId: number): Promise<void> {
   const { kind } = await chooseForJobs(d.config.sandbox, d.opts.paths.dataDir);
   const { mode } = compileMode(rule, kind);
   if (mode === 'off') return;
-  const why = learnFrom(d.store, d.opts.paths, rule, job);
-  if (why && job.trigger !== 'compile') d.log.debug('not kept as an example', { job: job.id, why });
+  learn(d, rule, job);
+  compileIfDue(d, rule, mode);
+}
+
+/** At start and now and then: jobs the events missed (approved from the CLI, a stop in between). */
+async function sweep(d: Daemon): Promise<void> {
+  const { kind } = await chooseForJobs(d.config.sandbox, d.opts.paths.dataDir);
+  sandboxKind = kind;
+  for (const rule of d.rules) {
+    const { mode } = compileMode(rule, kind);
+    if (mode === 'off') continue;
+    for (const job of unlearned(d.store, rule, passedOver)) learn(d, rule, job);
+    compileIfDue(d, rule, mode);
+  }
+}
+
+function compileIfDue(d: Daemon, rule: Rule, mode: CompileMode): void {
   const queued = maybeCompile(d.store, rule, mode);
   if (queued) {
     d.log.info(`rule ${rule.name} has enough examples: compile job ${queued.id} queued`, { rule: rule.name, job: queued.id });
@@ -52,8 +83,13 @@ registerPlugin({
     daemon = d;
     retireChanged(d);
     unsubscribe = d.events.on('job:succeeded', (job) => afterSuccess(d, job.id).catch((err: unknown) => d.log.warn('could not learn from a job', { job: job.id, error: errorMessage(err) })));
+    const swept = (): void => void sweep(d).catch((err: unknown) => d.log.warn('could not look for examples', { error: errorMessage(err) }));
+    swept();
+    timer = setInterval(swept, SWEEP_MS);
+    timer.unref();
   },
   stop() {
+    clearInterval(timer);
     unsubscribe?.();
     daemon = undefined;
   },
@@ -63,8 +99,12 @@ registerPlugin({
   status() {
     const d = daemon;
     if (!d) return {};
-    const ready = d.rules.filter((r) => programsOf(d.store.db, r.name).some((p) => p.status === 'suggested')).map((r) => r.name);
-    const running = d.rules.filter((r) => programsOf(d.store.db, r.name).some((p) => p.status === 'approved')).map((r) => r.name);
-    return { ...(ready.length ? { program_ready: ready.join(' ') } : {}), ...(running.length ? { programs_run: running.join(' ') } : {}) };
+    const said = d.rules.filter((r) => r.do).map((r) => {
+      const { mode, why } = compileMode(r, sandboxKind ?? (d.config.sandbox === 'none' ? 'none' : 'docker'));
+      const p = currentProgram(d.store.db, r);
+      const program = !p ? '' : p.status === 'suggested' ? `, a program is ready (v${p.version})` : p.status === 'approved' ? `, program v${p.version} runs` : p.status === 'not_compilable' ? ', not compilable' : '';
+      return `${r.name}: ${mode}${mode === 'off' ? ` (${why})` : ''}${program}`;
+    });
+    return said.length ? { compile: said.join('; ') } : {};
   },
 });

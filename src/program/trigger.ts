@@ -6,6 +6,7 @@
  * (until the rule's text changes), and never twice for the same examples, so `suggest` does
  * not keep spending.
  */
+import fs from 'node:fs';
 import type { Paths } from '../paths.js';
 import type { JobRow } from '../queue/status.js';
 import type { Store } from '../queue/store.js';
@@ -23,9 +24,19 @@ export function ranOnAgent(store: Store, job: JobRow): boolean {
   return !kinds.has(PROGRAM_STEP) || kinds.has(FALLBACK_STEP);
 }
 
+/** When the rule's file last changed: a job started before then may have run under other words. */
+function ruleWrittenAt(rule: Rule): number {
+  try {
+    return fs.statSync(rule.source.file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 /** Keeps a succeeded agent job as an example; returns why not when it cannot be one. */
 export function learnFrom(store: Store, paths: Paths, rule: Rule, job: JobRow): string | undefined {
   if (job.trigger === 'compile' || !job.file) return 'not a file job';
+  if ((job.started_at ?? 0) < ruleWrittenAt(rule)) return 'it ran before the rule was last edited';
   if (!ranOnAgent(store, job)) return 'the program did it';
   const kept = keepExample(paths, rule, job, changesOf(store.db, job.id));
   if ('why' in kept) return kept.why;
@@ -54,4 +65,14 @@ export function maybeCompile(store: Store, rule: Rule, mode: CompileMode): JobRo
   if (tried) return undefined;
   const payload: CompilePayload = { task_hash: hash, examples: ids };
   return store.enqueue({ rule: rule.name, file: null, sha256: null, trigger: 'compile', dedupe: false, payload: { ...payload } });
+}
+
+/**
+ * Succeeded jobs of the rule not yet looked at as examples: those approved from the CLI (whose
+ * events the daemon does not hear) and those a stop cut off between success and copying.
+ */
+export function unlearned(store: Store, rule: Rule, seen: ReadonlySet<number>): JobRow[] {
+  return (store.db.prepare(`SELECT * FROM jobs WHERE rule = ? AND status = 'succeeded' AND file IS NOT NULL AND trigger != 'compile' AND started_at >= ?
+      AND id NOT IN (SELECT job_id FROM program_examples) ORDER BY id DESC LIMIT 20`).all(rule.name, ruleWrittenAt(rule)) as JobRow[])
+    .filter((j) => !seen.has(j.id)).reverse();
 }

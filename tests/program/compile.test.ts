@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import '../../src/program/index.js';
 import { programsOf } from '../../src/program/store.js';
+import { plugins } from '../../src/plugins.js';
 import type { Daemon } from '../../src/daemon.js';
 import { FINAL, type JobRow } from '../../src/queue/status.js';
 import { turn, type MessagesServer } from '../support/messages-server.js';
@@ -99,6 +100,7 @@ describe('a compiled rule', () => {
     expect(program?.status).toBe('suggested');
     expect(program?.replay.map((r) => [r.input, r.exact, r.differences])).toEqual(LEARN.map(([name]) => [name, true, []]));
     expect(d.store.logs(compile.id).map((e) => e.message).join('\n')).toContain('a program is ready: v1 reproduced all 3 examples');
+    expect(plugins().find((p) => p.name === 'programs')?.status?.()).toEqual({ compile: 'ledger: suggest, a program is ready (v1)' });
     // Not approved yet: nothing runs it.
     const shown = await cli(home, ['rules', 'program', 'ledger']);
     expect(shown.stdout).toContain('program v1, suggested');
@@ -135,6 +137,9 @@ describe('a compiled rule', () => {
     expect(d.store.get(fellBack.id)?.runner).toBeNull();
     expect(ledger(home).endsWith('BLR_WFLD20151000982590,319.00\n993548900,717.97\n')).toBe(true);
     expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ runs: 1, fallbacks: 1 });
+    // The agent's run is a new example to relearn from; the program's is not.
+    await waitUntil(() => d.store.db.prepare('SELECT 1 FROM program_examples WHERE job_id = ?').get(fellBack.id) !== undefined, 'the fallback kept as an example');
+    expect(d.store.db.prepare('SELECT 1 FROM program_examples WHERE job_id = ?').get(byProgram.id)).toBeUndefined();
 
     // Editing do: retires the program: the next file goes to the agent again.
     writeRule(home, { name: 'ledger', watch: 'inbox/ledger', output: 'outputs/ledger', files: '*.pdf', do: `${TASK} Also keep the currency.` });
