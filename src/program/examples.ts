@@ -72,14 +72,9 @@ export function keepExample(paths: Paths, rule: Rule, job: JobRow, changes: read
       if (rel.startsWith('..') || path.isAbsolute(rel)) return { why: `it wrote ${c.path}, outside the outputs folder` };
       const after = path.join(temp, 'after', rel);
       fs.mkdirSync(path.dirname(after), { recursive: true });
-      if (c.kind === 'appended') {
-        // Later jobs may have appended more: the job's result is the file's first c.size bytes.
-        if (hashPrefix(c.path, c.size) !== c.sha256) return { why: `${rel} changed after the job` };
-        copyPrefix(c.path, after, c.size);
-      } else {
-        fs.copyFileSync(c.path, after);
-        if (hashFile(after).sha256 !== c.sha256) return { why: `${rel} changed after the job` };
-      }
+      // Later jobs may have appended more (a ledger): the job's result is the file's first c.size bytes.
+      if (hashPrefix(c.path, c.size) !== c.sha256) return { why: `${rel} changed after the job` };
+      copyPrefix(c.path, after, c.size);
       if (c.kind !== 'created') {
         const before = path.join(temp, 'before', rel);
         fs.mkdirSync(path.dirname(before), { recursive: true });

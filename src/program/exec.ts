@@ -10,26 +10,53 @@ import type { CommandResult, SandboxBackend, Workspace } from '../sandbox/sandbo
 /** The one exit code a program uses to say "not a file I know how to handle". */
 export const NOT_MINE = 3;
 
+const TIMING = /\n?\[dropwork: program ran (\d+) ms\]\n?$/;
+
+/**
+ * The command: a small wrapper that runs the program as __main__ and says on stderr how long
+ * it ran, so the program's own time can be told from the sandbox's start-up.
+ */
 export function programCommand(source: string): string {
-  const b64 = Buffer.from(source, 'utf8').toString('base64');
-  return `python3 -c "import base64;exec(compile(base64.b64decode('${b64}'),'program/main.py','exec'))"`;
+  const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+  const wrapper = [
+    'import base64, sys, time',
+    '_t = time.monotonic()',
+    'try:',
+    `    exec(compile(base64.b64decode('${b64(source)}'), 'program/main.py', 'exec'), {'__name__': '__main__'})`,
+    'finally:',
+    "    sys.stderr.write('\\n[dropwork: program ran %d ms]\\n' % ((time.monotonic() - _t) * 1000))",
+  ].join('\n');
+  return `python3 -c "import base64;exec(base64.b64decode('${b64(wrapper)}'))"`;
 }
 
 export interface ProgramRun {
   result: CommandResult;
-  /** From asking for a sandbox to having one (a container's cold start). */
-  openMs: number;
+  /** The program's own run time, measured inside the sandbox. */
+  programMs: number;
+  /** The rest of the command's time: opening the sandbox (a container's cold start) and Python's. */
+  startMs: number;
 }
 
-export async function runProgram(backend: SandboxBackend, opts: { jobId: string; workspace: Workspace; limits: SandboxLimits; signal?: AbortSignal }, source: string): Promise<ProgramRun> {
+/**
+ * Runs the program once in a sandbox of its own. `closeLater`: the sandbox is removed after
+ * this returns (a container takes a few hundred ms to go, which the job need not wait for).
+ */
+export async function runProgram(backend: SandboxBackend, opts: { jobId: string; workspace: Workspace; limits: SandboxLimits; signal?: AbortSignal; closeLater?: boolean }, source: string): Promise<ProgramRun> {
   const openedAt = Date.now();
   const sandbox = await backend.open({ jobId: opts.jobId, workspace: opts.workspace, network: false, limits: opts.limits });
-  const openMs = Date.now() - openedAt;
+  let closing = false;
   try {
     const result = await sandbox.run(programCommand(source), { timeoutMs: opts.limits.commandTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
-    return { result, openMs };
+    const total = Date.now() - openedAt;
+    const timing = TIMING.exec(result.stderr);
+    const programMs = timing ? Number(timing[1]) : total;
+    if (opts.closeLater) {
+      closing = true;
+      void sandbox.close().catch(() => undefined);
+    }
+    return { result: { ...result, stderr: result.stderr.replace(TIMING, '') }, programMs, startMs: Math.max(0, total - programMs) };
   } finally {
-    await sandbox.close();
+    if (!closing) await sandbox.close();
   }
 }
 

@@ -47,11 +47,11 @@ export async function replayOne(backend: SandboxBackend, source: string, example
   }
   const base = { job: example.job, input: example.input };
   try {
-    const { result } = await runProgram(backend, { jobId: `replay-${example.job}`, workspace: { root, input, output }, limits, ...(signal ? { signal } : {}) }, source);
+    const { result, programMs } = await runProgram(backend, { jobId: `replay-${example.job}`, workspace: { root, input, output }, limits, ...(signal ? { signal } : {}) }, source);
     const failed = runFailure(result);
-    if (failed) return { ...base, exact: false, differences: [`the program ${failed}`], exitCode: result.exitCode, durationMs: result.durationMs };
+    if (failed) return { ...base, exact: false, differences: [`the program ${failed}`], exitCode: result.exitCode, durationMs: programMs };
     const differences = compareOutputs(expected, await writtenFiles(output, before)).map((d) => d.what);
-    return { ...base, exact: differences.length === 0, differences, exitCode: result.exitCode, durationMs: result.durationMs };
+    return { ...base, exact: differences.length === 0, differences, exitCode: result.exitCode, durationMs: programMs };
   } catch (err) {
     return { ...base, exact: false, differences: [`the program could not run: ${String(err)}`], exitCode: null, durationMs: 0 };
   } finally {

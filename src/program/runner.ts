@@ -49,15 +49,15 @@ async function tryProgram(ctx: JobContext, program: Program): Promise<Tried> {
   const ws = await openWorkspace(ctx);
   const { copied } = materializeOutputs(ws);
   const limits = limitsForRule(ctx.rule.sandbox);
-  const { result, openMs } = await runProgram(choice.backend, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, limits, signal: ctx.signal }, program.source ?? '');
-  const facts = { runner: 'program', version: program.version, source_sha256: program.sourceSha256, exit_code: result.exitCode, run_ms: result.durationMs, sandbox_open_ms: openMs, outputs_copied: copied };
+  const { result, programMs, startMs } = await runProgram(choice.backend, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, limits, signal: ctx.signal, closeLater: true }, program.source ?? '');
+  const facts = { runner: 'program', version: program.version, source_sha256: program.sourceSha256, exit_code: result.exitCode, run_ms: programMs, sandbox_start_ms: startMs, outputs_copied: copied };
   const failed = runFailure(result);
   if (failed) return { why: `it ${failed}` };
   const { staged } = await collectOutputs(ws, ctx.rule);
   const examples = exampleDirs(ctx.store.db, program.examples).map(loadExample);
   const odd = shapeProblem(staged, ctx.rule.output, shapesOf(examples));
   if (odd) return { why: odd };
-  ctx.step(PROGRAM_STEP, `program v${program.version} did the file in ${result.durationMs} ms (sandbox ready in ${openMs} ms): no model call, $0; to publish: ${staged.map((s) => path.relative(ctx.rule.output, s.dest)).join(', ')}`, facts);
+  ctx.step(PROGRAM_STEP, `program v${program.version} did the file in ${programMs} ms (sandbox start ${startMs} ms): no model call, $0; to publish: ${staged.map((s) => path.relative(ctx.rule.output, s.dest)).join(', ')}`, facts);
   return { staged };
 }
 
