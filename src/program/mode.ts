@@ -1,4 +1,5 @@
 import type { Rule } from '../rules/rule.js';
+import { compileOffWhy } from '../rules/warnings.js';
 
 export type CompileMode = 'off' | 'suggest' | 'auto';
 
@@ -8,10 +9,9 @@ export type CompileMode = 'off' | 'suggest' | 'auto';
  * `if:` are not compiled yet: their condition is decided per file, and a compile job has none.
  */
 export function compileMode(rule: Pick<Rule, 'do' | 'if' | 'compile' | 'schedule'>, sandbox: 'docker' | 'bubblewrap' | 'none'): { mode: CompileMode; why: string } {
-  if (!rule.do) return { mode: 'off', why: 'only do: rules are compiled' };
-  if (rule.if) return { mode: 'off', why: 'rules with an if: are not compiled' };
-  if (rule.schedule) return { mode: 'off', why: 'scheduled rules are not compiled' };
+  const off = compileOffWhy(rule, undefined);
+  if (off) return { mode: 'off', why: off };
   if (sandbox === 'none') return { mode: 'off', why: 'no sandbox here to run a program in' };
-  if (rule.compile.mode) return { mode: rule.compile.mode, why: rule.compile.mode === 'off' ? 'compile: off' : `compile: ${rule.compile.mode}` };
+  if (rule.compile.mode) return { mode: rule.compile.mode, why: `compile: ${rule.compile.mode}` };
   return { mode: 'suggest', why: 'the default for do: rules with a sandbox' };
 }
