@@ -58,11 +58,12 @@ export function maybeCompile(store: Store, rule: Rule, mode: CompileMode): JobRo
   const ids = examples.map((e) => e.job_id);
   const newest = Math.max(...ids);
   if (current && newest <= Math.max(0, ...current.examples)) return undefined;
-  // A compile job that failed (an error, its cost cap) on these same examples is not tried again.
+  // A compile job that failed (an error, its cost cap) is tried again only after
+  // recompile_after newer examples, so a task that keeps failing does not keep spending.
   const hash = taskHash(rule);
-  const tried = db.prepare(`SELECT 1 FROM jobs WHERE rule = ? AND trigger = 'compile' AND json_extract(payload, '$.task_hash') = ?
-      AND (SELECT MAX(value) FROM json_each(json_extract(payload, '$.examples'))) >= ?`).get(rule.name, hash, newest);
-  if (tried) return undefined;
+  const failed = db.prepare(`SELECT MAX((SELECT MAX(value) FROM json_each(json_extract(payload, '$.examples')))) AS last FROM jobs
+      WHERE rule = ? AND trigger = 'compile' AND json_extract(payload, '$.task_hash') = ? AND status IN ('failed', 'cancelled', 'skipped')`).get(rule.name, hash) as { last: number | null };
+  if (failed.last !== null && ids.filter((id) => id > (failed.last as number)).length < rule.compile.recompileAfter) return undefined;
   const payload: CompilePayload = { task_hash: hash, examples: ids };
   return store.enqueue({ rule: rule.name, file: null, sha256: null, trigger: 'compile', dedupe: false, payload: { ...payload } });
 }

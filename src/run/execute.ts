@@ -28,7 +28,8 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   fs.mkdirSync(ctx.workdir, { recursive: true });
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
-  if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
+  // A compile job (src/program) publishes nothing: there is nothing to approve.
+  if (ctx.job.trigger !== 'compile' && needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
   return finishPublishing(ctx, staged, new Journal(blobsFor(ctx.paths)));
 }
 

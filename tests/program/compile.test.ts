@@ -79,8 +79,9 @@ function scriptCompile(program: string): void {
   );
 }
 
-async function learn(home: Home, d: Daemon, program: string): Promise<JobRow> {
-  for (const [i, [name, row]] of LEARN.entries()) await agentJob(home, d, name, row, i === 0, i === LEARN.length - 1 ? () => scriptCompile(program) : undefined);
+async function learn(home: Home, d: Daemon, program: string | (() => void)): Promise<JobRow> {
+  const script = typeof program === 'string' ? () => scriptCompile(program) : program;
+  for (const [i, [name, row]] of LEARN.entries()) await agentJob(home, d, name, row, i === 0, i === LEARN.length - 1 ? script : undefined);
   return settled(d, (j) => j.trigger === 'compile', 'the compile job');
 }
 
@@ -159,6 +160,29 @@ describe('a compiled rule', () => {
     expect(d.store.logs(compile.id).map((e) => e.message).join('\n')).toContain('is not offered');
     // The next invoice goes to the agent, and no second compile job is queued for it.
     await agentJob(home, d, 'FlipkartInvoice.pdf', 'BLR_WFLD20151000982590,319.00', false);
+    expect(jobsOf(d, 'ledger').filter((j) => j.trigger === 'compile')).toHaveLength(1);
+  }, 600_000);
+
+  it('a task the model says cannot be compiled is marked so, with the reason, and not tried again', async () => {
+    const { home, d, server } = await setup();
+    const compile = await learn(home, d, () => server.enqueue(turn.text('cannot be compiled: each row needs judgement about which total is meant.')));
+    expect(compile.status, compile.reason ?? '').toBe('succeeded');
+    expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ status: 'not_compilable', reason: 'cannot be compiled: each row needs judgement about which total is meant.', source: null });
+    await agentJob(home, d, 'FlipkartInvoice.pdf', 'BLR_WFLD20151000982590,319.00', false);
+    expect(jobsOf(d, 'ledger').filter((j) => j.trigger === 'compile')).toHaveLength(1);
+    expect((await cli(home, ['rules', 'program', 'ledger'])).stdout).toContain('not compilable: cannot be compiled: each row needs judgement');
+  }, 600_000);
+
+  it('a compile job over its compile_max_cost_usd fails before asking, and the rule goes on with the agent', async () => {
+    const { home, d, server } = await setup({ compile_max_cost_usd: 0.0001 });
+    const compile = await learn(home, d, () => undefined);
+    expect(compile.status).toBe('failed');
+    expect(compile.reason).toContain('max_cost_usd');
+    expect(programsOf(d.store.db, 'ledger')).toEqual([]);
+    const before = server.messageRequests().length;
+    await agentJob(home, d, 'FlipkartInvoice.pdf', 'BLR_WFLD20151000982590,319.00', false);
+    expect(server.messageRequests().length).toBe(before + 2);
+    // One newer example is not enough to try again (recompile_after: 3).
     expect(jobsOf(d, 'ledger').filter((j) => j.trigger === 'compile')).toHaveLength(1);
   }, 600_000);
 });

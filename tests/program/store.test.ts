@@ -56,7 +56,7 @@ describe('programs', () => {
 });
 
 describe('when a rule compiles', () => {
-  it('queues one compile job once it has compile_after examples, never two at once, never twice for the same examples', () => {
+  it('queues one compile job once it has compile_after examples, never two at once, and after a failed one only with recompile_after newer examples', () => {
     example(1);
     example(2);
     expect(maybeCompile(store, rule, 'suggest')).toBeUndefined();
@@ -66,10 +66,12 @@ describe('when a rule compiles', () => {
     expect(job).toMatchObject({ trigger: 'compile', file: null, status: 'queued' });
     expect(JSON.parse(job!.payload)).toEqual({ task_hash: taskHash(rule), examples: [ids - 2, ids - 1, ids] });
     expect(maybeCompile(store, rule, 'suggest')).toBeUndefined();
-    // It failed (its cost cap, say): not tried again on the same examples, but on a newer one.
+    // It failed (its cost cap, say): tried again only after recompile_after (2) newer examples.
     store.db.prepare("UPDATE jobs SET status = 'failed' WHERE id = ?").run(job!.id);
     expect(maybeCompile(store, rule, 'suggest')).toBeUndefined();
     example(4);
+    expect(maybeCompile(store, rule, 'suggest')).toBeUndefined();
+    example(5);
     expect(maybeCompile(store, rule, 'suggest')).toBeDefined();
   });
 
