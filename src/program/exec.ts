@@ -62,9 +62,9 @@ export async function runProgram(backend: SandboxBackend, opts: { jobId: string;
 
 /** Why a run does not count as the program doing the file, or undefined when it does. */
 export function runFailure(r: CommandResult): string | undefined {
-  if (r.failure) return `it was stopped: ${r.failure}`;
-  if (r.timedOut) return 'it ran out of time';
-  if (r.exitCode === NOT_MINE) return 'it does not recognise this file (exit 3)';
-  if (r.exitCode !== 0) return `it failed (exit ${r.exitCode ?? 'none'})${r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}` : ''}`;
+  if (r.failure) return `was stopped: ${r.failure}`;
+  if (r.timedOut) return 'ran out of time';
+  if (r.exitCode === NOT_MINE) return 'does not recognise this file (exit 3)';
+  if (r.exitCode !== 0) return `failed (exit ${r.exitCode ?? 'none'})${r.stderr ? `: ${r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}` : ''}`;
   return undefined;
 }

@@ -93,7 +93,7 @@ const ledger = (home: Home): string => fs.readFileSync(path.join(home.outputs('l
 
 describe('a compiled rule', () => {
   it('learns from 3 agent jobs, replays them, then runs new invoices without the model and falls back for one it does not know', async () => {
-    const { home, d, server } = await setup();
+    const { home, d, server } = await setup({ recompile_after: 1 });
     const compile = await learn(home, d, PROGRAM);
     expect(compile.status, compile.reason ?? '').toBe('succeeded');
     expect(compile.cost_usd).toBeGreaterThan(0);
@@ -127,6 +127,8 @@ describe('a compiled rule', () => {
 
     // A scanned invoice the program does not recognise (exit 3): the agent does it in the same job.
     server.enqueue(turn.toolUse({ name: 'write_file', input: { path: 'output/ledger.csv', content: '993548900,717.97\n', append: true } }), turn.text('Added.'));
+    // With recompile_after: 1 that fallback makes the rule learn again, from 4 examples now.
+    scriptCompile(PROGRAM);
     drop(home, 'ledger', invoice('coolblue1.pdf'));
     const fellBack = await settled(d, (j) => j.file?.endsWith('coolblue1.pdf') === true, 'the fallback job');
     expect(fellBack.status, fellBack.reason ?? '').toBe('succeeded');
@@ -137,15 +139,23 @@ describe('a compiled rule', () => {
     expect(fellBack.cost_usd).toBeGreaterThan(0);
     expect(d.store.get(fellBack.id)?.runner).toBeNull();
     expect(ledger(home).endsWith('BLR_WFLD20151000982590,319.00\n993548900,717.97\n')).toBe(true);
-    expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ runs: 1, fallbacks: 1 });
+    expect(programsOf(d.store.db, 'ledger').find((p) => p.version === 1)).toMatchObject({ status: 'approved', runs: 1, fallbacks: 1 });
     // The agent's run is a new example to relearn from; the program's is not.
     await waitUntil(() => d.store.db.prepare('SELECT 1 FROM program_examples WHERE job_id = ?').get(fellBack.id) !== undefined, 'the fallback kept as an example');
     expect(d.store.db.prepare('SELECT 1 FROM program_examples WHERE job_id = ?').get(byProgram.id)).toBeUndefined();
+    // The new program still refuses the scanned invoice, so it fails its replay and is not
+    // offered; version 1 goes on running.
+    const again = await settled(d, (j) => j.trigger === 'compile' && j.id !== compile.id, 'the second compile job');
+    expect(JSON.parse(again.payload).examples).toContain(fellBack.id);
+    const v2 = programsOf(d.store.db, 'ledger')[0];
+    expect(v2).toMatchObject({ version: 2, status: 'not_compilable' });
+    expect(v2?.reason).toContain(`it did not reproduce job ${fellBack.id} (coolblue1.pdf): the program does not recognise this file (exit 3)`);
+    expect(programsOf(d.store.db, 'ledger').find((p) => p.version === 1)?.status).toBe('approved');
 
     // Editing do: retires the program: the next file goes to the agent again.
     writeRule(home, { name: 'ledger', watch: 'inbox/ledger', output: 'outputs/ledger', files: '*.pdf', do: `${TASK} Also keep the currency.` });
-    await waitUntil(() => programsOf(d.store.db, 'ledger')[0]?.status === 'retired', 'the program to be retired', 30_000);
-    expect(programsOf(d.store.db, 'ledger')[0]?.reason).toContain('changed');
+    await waitUntil(() => programsOf(d.store.db, 'ledger').every((p) => p.status === 'retired'), 'the programs to be retired', 30_000);
+    expect(programsOf(d.store.db, 'ledger').map((p) => p.reason)).toEqual([expect.stringContaining('changed'), expect.stringContaining('changed')]);
   }, 600_000);
 
   it('never offers a program that fails its replay, and says which example differed', async () => {
