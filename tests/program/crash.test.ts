@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addExample, addProgram, programsOf, taskHash } from '../../src/program/store.js';
+import { addExample, programsOf, taskHash } from '../../src/program/store.js';
+import { LEDGER_PROGRAM, seedProgram } from './seed.js';
 import { Store } from '../../src/queue/store.js';
 import { ownerId } from '../../src/sandbox/container.js';
 import { RuleSet } from '../../src/rules/registry.js';
@@ -15,7 +16,7 @@ import { KEY, invoice, serve } from '../agent/helpers.js';
 import { turn, type MessagesServer } from '../support/messages-server.js';
 import { exitOf, makeHome, spawnDaemon, waitFor, type TestHome } from '../support/home.js';
 
-const PROGRAM = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'ledger-program.py'), 'utf8');
+const PROGRAM = LEDGER_PROGRAM;
 /** The same program, slow to start: the kill lands while it runs. */
 const SLOW = PROGRAM.replace('def main():', 'def main():\n    import time\n    time.sleep(4)');
 
@@ -31,30 +32,13 @@ function containersOf(owner: string): string[] {
   return execFileSync('docker', ['ps', '-aq', '--filter', `label=dropwork.owner=${ownerId(owner)}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
-/** The rule with an approved program, as a compile job and an approval would leave it. */
-function seed(h: TestHome): void {
-  const rules = new RuleSet(h.paths.rulesDir, h.paths.home);
-  rules.reload();
-  const rule = rules.rules.get('ledger');
-  if (!rule) throw new Error(rules.errors.map((e) => e.message).join('\n'));
-  const store = new Store(h.paths.dbFile);
-  const ex = store.enqueue({ rule: 'ledger', file: '/earlier/AzureInterior.pdf', sha256: 'x', trigger: 'watch', dedupe: false })!;
-  store.db.prepare("UPDATE jobs SET status = 'succeeded' WHERE id = ?").run(ex.id);
-  const dir = path.join(h.paths.dataDir, 'examples', 'ledger', String(ex.id));
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'example.json'), JSON.stringify({ job: ex.id, input: 'AzureInterior.pdf', outputs: [{ path: 'ledger.csv', kind: 'created' }] }));
-  addExample(store.db, { job_id: ex.id, rule: 'ledger', task_hash: taskHash(rule), dir, cost_usd: 0.05 });
-  addProgram(store.db, { rule: 'ledger', taskHash: taskHash(rule), status: 'approved', source: SLOW, examples: [ex.id], replay: [], approvedBy: 'test' });
-  store.close();
-}
-
 describe('a program job cut off by kill -9', () => {
   it('publishes nothing half-done, runs again at the next start, and leaves no container', async () => {
     home = makeHome({
       rules: { 'ledger.yaml': 'name: ledger\nwatch: inbox/ledger\nfiles: "*.pdf"\ndo: Add one row invoice_number,total to ledger.csv.\n' },
       config: 'settle_ms: 100\nretry_base_ms: 50\nretry_max_ms: 200\nsandbox: docker\nnotify: false\n',
     });
-    seed(home);
+    seedProgram(home.paths, SLOW);
     fs.mkdirSync(home.inbox('ledger'), { recursive: true });
     const first = await spawnDaemon(home);
     fs.copyFileSync(invoice('AzureInterior.pdf'), path.join(home.inbox('ledger'), 'AzureInterior.pdf'));
