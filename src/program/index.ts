@@ -14,11 +14,12 @@ import { addProgramCommand } from './commands.js';
 import type { JobRow } from '../queue/status.js';
 import type { Rule } from '../rules/rule.js';
 import { compileMode, type CompileMode } from './mode.js';
-import { programFront } from './runner.js';
 import { currentProgram, programsOf, retireStale } from './store.js';
 import { learnFrom, maybeCompile, unlearned } from './trigger.js';
 
-setProgramRunner(programFront);
+// The runner (and the sandbox and workspace code it needs) loads on the first do: job, so
+// `dropwork jobs show` stays quick, as the agent's does.
+setProgramRunner((rule, agent) => async (ctx) => (await import('./runner.js')).programFront(rule, agent)(ctx));
 addCommands(addProgramCommand);
 
 const SWEEP_MS = 60_000;

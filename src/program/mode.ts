@@ -3,6 +3,10 @@ import { compileOffWhy } from '../rules/warnings.js';
 
 export type CompileMode = 'off' | 'suggest' | 'auto';
 
+/** Step kinds the program runner adds to a job's history: the program did the file, or gave it to the agent. */
+export const PROGRAM_STEP = 'program';
+export const FALLBACK_STEP = 'fallback';
+
 /**
  * Whether the rule learns a program: as it says, else `suggest` for a `do:` rule where a
  * sandbox can run one, `off` where none can (a program never runs on the host). Rules with an

@@ -16,12 +16,8 @@ import type { Rule } from '../rules/rule.js';
 import { limitsForRule } from '../sandbox/limits.js';
 import { loadExample, type Example } from './examples.js';
 import { runFailure, runProgram } from './exec.js';
-import { compileMode } from './mode.js';
+import { FALLBACK_STEP, PROGRAM_STEP, compileMode } from './mode.js';
 import { approvedProgram, countRun, exampleDirs, type Program } from './store.js';
-
-/** Step kinds this runner adds to a job's history. */
-export const PROGRAM_STEP = 'program';
-export const FALLBACK_STEP = 'fallback';
 
 /** What the examples wrote: `changes PATH` for a file they replaced or appended to, `new *.EXT` for a new file. */
 export function shapesOf(examples: readonly Example[]): Set<string> {
@@ -66,6 +62,7 @@ export function programFront(rule: Rule, agent: Runner): Runner {
   return async (ctx): Promise<RunResult> => {
     if (ctx.job.trigger === 'compile') return (await import('./compile.js')).runCompileJob(ctx);
     const program = ctx.job.file ? approvedProgram(ctx.store.db, rule) : undefined;
+    // Whether a sandbox really runs here is tryProgram's question (a program without one falls back).
     if (!program || compileMode(rule, ctx.config.sandbox === 'none' ? 'none' : 'docker').mode === 'off') return agent(ctx);
     // A retried job says who did its file this time.
     ctx.store.db.prepare('UPDATE jobs SET runner = NULL, program_version = NULL WHERE id = ?').run(ctx.job.id);

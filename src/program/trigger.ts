@@ -14,8 +14,7 @@ import type { Rule } from '../rules/rule.js';
 import { changesOf } from '../undo/journal.js';
 import type { CompilePayload } from './compile.js';
 import { keepExample } from './examples.js';
-import type { CompileMode } from './mode.js';
-import { FALLBACK_STEP, PROGRAM_STEP } from './runner.js';
+import { FALLBACK_STEP, PROGRAM_STEP, type CompileMode } from './mode.js';
 import { addExample, currentProgram, examplesOf, taskHash } from './store.js';
 
 /** Whether the agent did this job (a program job that fell back counts: the agent did the file). */
