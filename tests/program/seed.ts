@@ -1,4 +1,4 @@
-/** A rule with an approved program and one example, as a compile job and an approval leave it. */
+/** A rule with a program (approved, or suggested) and one example, as a compile job (and an approval) leave it. */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Paths } from '../../src/paths.js';
@@ -8,7 +8,7 @@ import { RuleSet } from '../../src/rules/registry.js';
 
 export const LEDGER_PROGRAM = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'ledger-program.py'), 'utf8');
 
-export function seedProgram(paths: Paths, source: string, ruleName = 'ledger'): void {
+export function seedProgram(paths: Paths, source: string, ruleName = 'ledger', status: 'approved' | 'suggested' = 'approved'): void {
   const rules = new RuleSet(paths.rulesDir, paths.home);
   rules.reload();
   const rule = rules.rules.get(ruleName);
@@ -22,7 +22,7 @@ export function seedProgram(paths: Paths, source: string, ruleName = 'ledger'): 
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'example.json'), JSON.stringify({ job: ex.id, input: 'AzureInterior.pdf', outputs: [{ path: 'ledger.csv', kind: 'created' }] }));
     addExample(store.db, { job_id: ex.id, rule: ruleName, task_hash: taskHash(rule), dir, cost_usd: 0.05 });
-    addProgram(store.db, { rule: ruleName, taskHash: taskHash(rule), status: 'approved', source, examples: [ex.id], replay: [], approvedBy: 'test' });
+    addProgram(store.db, { rule: ruleName, taskHash: taskHash(rule), status, source, examples: [ex.id], replay: [], ...(status === 'approved' ? { approvedBy: 'test' } : {}) });
   } finally {
     store.close();
   }
