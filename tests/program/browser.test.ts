@@ -1,6 +1,6 @@
 /**
  * The rules page in a browser (Debian's Chromium via playwright-core) says a program is ready,
- * and its Approve button approves it through the dashboard's API.
+ * and its Approve button approves it through the dashboard's API; the spending page says what programs saved.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,6 +45,14 @@ describe('the rules page', () => {
     await card.getByRole('button', { name: 'Approve' }).click();
     await card.getByText('New files run its program, without the model').waitFor({ timeout: 20_000 });
     expect(programsOf(web.store.db, 'ledger')[0]).toMatchObject({ status: 'approved', approvedBy: 'from the dashboard' });
+    // A file it did shows on the spending page as saved.
+    web.store.db.prepare("UPDATE jobs SET cost_usd = 0.05 WHERE rule = 'ledger'").run();
+    const job = web.store.enqueue({ rule: 'ledger', file: '/in/new.pdf', sha256: 'n', trigger: 'watch', dedupe: false })!;
+    web.store.db.prepare("UPDATE jobs SET status = 'succeeded', runner = 'program', program_version = 1, started_at = ? WHERE id = ?").run(Date.now(), job.id);
+    await page.goto(`http://127.0.0.1:${web.port}/spending`);
+    const saved = page.locator('.card.stat.saved');
+    await saved.waitFor({ timeout: 20_000 });
+    expect(await saved.textContent()).toContain('1 file without the model');
     expect(errors).toEqual([]);
   }, 120_000);
 });

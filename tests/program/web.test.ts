@@ -47,3 +47,21 @@ describe('GET/POST /api/rules/NAME/program', () => {
     expect((await post(web, '/api/rules/ledger/program', { decision: 'forget' })).json<Json>()).toMatchObject({ program: null });
   });
 });
+
+describe('GET /api/spending', () => {
+  it('says what programs saved: each file a program did, at what its example jobs cost with the model', async () => {
+    web = await startDashboard(RULES);
+    expect((await get(web, '/api/spending')).saved_by_programs).toEqual({ usd: 0, files: 0, by_rule: [] });
+    seedProgram(web.paths, 'print("hi")\n');
+    web.store.db.prepare("UPDATE jobs SET cost_usd = 0.04, started_at = 1 WHERE rule = 'ledger'").run();
+    for (let i = 0; i < 3; i++) {
+      const job = web.store.enqueue({ rule: 'ledger', file: `/in/${i}.pdf`, sha256: `s${i}`, trigger: 'watch', dedupe: false })!;
+      web.store.db.prepare("UPDATE jobs SET status = 'succeeded', runner = 'program', program_version = 1, started_at = ? WHERE id = ?").run(Date.now(), job.id);
+    }
+    const saved = (await get(web, '/api/spending')).saved_by_programs as { usd: number; files: number; by_rule: unknown[] };
+    expect(saved.files).toBe(3);
+    expect(saved.usd).toBeCloseTo(0.12, 6);
+    expect(saved.by_rule).toEqual([{ rule: 'ledger', files: 3, usd: expect.closeTo(0.12, 6) }]);
+  });
+});
+
