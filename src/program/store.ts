@@ -145,7 +145,7 @@ export function addExample(db: Db, e: Omit<ExampleRow, 'created_at'>, now = Date
 }
 
 /** The rule's examples for its current task, oldest first; the newest `limit` of them. */
-export function examplesOf(db: Db, rule: Pick<Rule, 'name' | 'do' | 'files' | 'output'>, limit = 10): ExampleRow[] {
+export function examplesOf(db: Db, rule: Pick<Rule, 'name' | 'do' | 'files' | 'output'>, limit = KEEP_EXAMPLES): ExampleRow[] {
   const rows = db.prepare(`SELECT e.* FROM program_examples e JOIN jobs j ON j.id = e.job_id
       WHERE e.rule = ? AND e.task_hash = ? AND j.status = 'succeeded' ORDER BY e.job_id DESC LIMIT ?`).all(rule.name, taskHash(rule), limit) as ExampleRow[];
   return rows.reverse();
@@ -155,4 +155,19 @@ export function examplesOf(db: Db, rule: Pick<Rule, 'name' | 'do' | 'files' | 'o
 export function exampleDirs(db: Db, jobs: readonly number[]): string[] {
   const get = db.prepare('SELECT dir FROM program_examples WHERE job_id = ?');
   return jobs.map((j) => (get.get(j) as { dir: string } | undefined)?.dir).filter((d): d is string => d !== undefined);
+}
+
+/** How many of a rule's newest examples are kept (older ones go, unless a live program was proven on them). */
+export const KEEP_EXAMPLES = 10;
+
+/** Example rows beyond the newest KEEP_EXAMPLES of the rule that no live program needs; removed, their folders returned. */
+export function pruneExamples(db: Db, ruleName: string): string[] {
+  return db.transaction(() => {
+    const rows = db.prepare('SELECT job_id, dir FROM program_examples WHERE rule = ? ORDER BY job_id DESC').all(ruleName) as { job_id: number; dir: string }[];
+    const needed = new Set(programsOf(db, ruleName).filter((p) => p.status === 'approved' || p.status === 'suggested').flatMap((p) => p.examples));
+    const gone = rows.slice(KEEP_EXAMPLES).filter((r) => !needed.has(r.job_id));
+    const del = db.prepare('DELETE FROM program_examples WHERE job_id = ?');
+    for (const r of gone) del.run(r.job_id);
+    return gone.map((r) => r.dir);
+  })();
 }

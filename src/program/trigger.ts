@@ -15,7 +15,7 @@ import { changesOf } from '../undo/journal.js';
 import type { CompilePayload } from './compile.js';
 import { keepExample } from './examples.js';
 import { FALLBACK_STEP, PROGRAM_STEP, type CompileMode } from './mode.js';
-import { addExample, currentProgram, examplesOf, taskHash } from './store.js';
+import { addExample, currentProgram, examplesOf, pruneExamples, taskHash } from './store.js';
 
 /** Whether the agent did this job (a program job that fell back counts: the agent did the file). */
 export function ranOnAgent(store: Store, job: JobRow): boolean {
@@ -37,9 +37,14 @@ export function learnFrom(store: Store, paths: Paths, rule: Rule, job: JobRow): 
   if (job.trigger === 'compile' || !job.file) return 'not a file job';
   if ((job.started_at ?? 0) < ruleWrittenAt(rule)) return 'it ran before the rule was last edited';
   if (!ranOnAgent(store, job)) return 'the program did it';
+  const current = currentProgram(store.db, rule);
+  // Nothing more to learn until the rule's text changes (and then these would not count).
+  if (current?.status === 'not_compilable' || current?.status === 'rejected') return `the rule is ${current.status.replace('_', ' ')}`;
   const kept = keepExample(paths, rule, job, changesOf(store.db, job.id));
   if ('why' in kept) return kept.why;
   addExample(store.db, { job_id: job.id, rule: rule.name, task_hash: taskHash(rule), dir: kept.dir, cost_usd: job.cost_usd });
+  // A ledger's copy per example adds up: only the newest few are kept.
+  for (const dir of pruneExamples(store.db, rule.name)) fs.rmSync(dir, { recursive: true, force: true });
   return undefined;
 }
 

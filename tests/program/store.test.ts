@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addExample, addProgram, approvedProgram, currentProgram, decide, programsOf, retire, retireStale, taskHash } from '../../src/program/store.js';
+import { addExample, addProgram, approvedProgram, currentProgram, decide, examplesOf, programsOf, pruneExamples, retire, retireStale, taskHash } from '../../src/program/store.js';
 import { maybeCompile } from '../../src/program/trigger.js';
 import { Store } from '../../src/queue/store.js';
 import type { Rule } from '../../src/rules/rule.js';
@@ -88,6 +88,17 @@ describe('when a rule compiles', () => {
     expect(maybeCompile(store, rule, 'auto')).toBeUndefined();
     example(5);
     expect(maybeCompile(store, rule, 'auto')).toBeDefined();
+  });
+});
+
+describe('examples kept', () => {
+  it('the newest 10 of a rule, and those a live program was proven on', () => {
+    const ids = Array.from({ length: 12 }, (_, i) => example(i + 1));
+    addProgram(store.db, { rule: 'ledger', taskHash: taskHash(rule), status: 'approved', source: 'x', examples: [ids[0] as number], replay: [] });
+    expect(pruneExamples(store.db, 'ledger')).toEqual([`/ex/${ids[1]}`]);
+    expect(examplesOf(store.db, rule, 100).map((e) => e.job_id)).toEqual([ids[0], ...ids.slice(2)]);
+    retire(store.db, 'ledger', 'gone');
+    expect(pruneExamples(store.db, 'ledger')).toEqual([`/ex/${ids[0]}`]);
   });
 });
 
