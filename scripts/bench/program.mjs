@@ -70,7 +70,9 @@ async function runJob(name) {
   const ms = performance.now() - started;
   const step = store.logs(job.id).find((e) => e.kind === 'program');
   const facts = step?.data ? JSON.parse(step.data) : undefined;
-  return { name, job: done, ms, requests: server.messageRequests().length - before, tokens: done.input_tokens + done.cache_read_tokens + done.cache_write_tokens + done.output_tokens, facts };
+  // Where the rest goes: waiting to be claimed, and from the program's end to the job's end (publishing).
+  const phases = step ? { queue: done.started_at - done.created_at, publish: done.finished_at - step.at } : undefined;
+  return { name, job: done, ms, requests: server.messageRequests().length - before, tokens: done.input_tokens + done.cache_read_tokens + done.cache_write_tokens + done.output_tokens, facts, phases };
 }
 
 // 1. Agent jobs: each invoice once, the scripted model appending its row.
@@ -120,5 +122,5 @@ await server.close();
 fs.rmSync(home, { recursive: true, force: true });
 printTable(rows);
 process.stdout.write('\nper program job:\n');
-printTable([['file', 'wall', 'sandbox start', 'program', 'rest'], ...byProgram.map((r, i) => [r.name, `${r.ms.toFixed(0)} ms`, `${r.facts.sandbox_start_ms} ms`, `${r.facts.run_ms} ms`, `${over[i].toFixed(0)} ms`])]);
+printTable([['file', 'wall', 'sandbox start', 'program', 'rest', 'of which: claim', 'publish'], ...byProgram.map((r, i) => [r.name, `${r.ms.toFixed(0)} ms`, `${r.facts.sandbox_start_ms} ms`, `${r.facts.run_ms} ms`, `${over[i].toFixed(0)} ms`, `${r.phases.queue} ms`, `${r.phases.publish} ms`])]);
 process.exit(missed ? 1 : 0);
