@@ -23,6 +23,7 @@ import { SkipJob, UnrecoverableError } from '../errors.js';
 import type { JobContext, RunResult } from '../run/context.js';
 import { limitsForRule } from '../sandbox/limits.js';
 import { loadExample, type Example } from './examples.js';
+import { MAX_PROGRAM_BYTES } from './exec.js';
 import { compileMode } from './mode.js';
 import { compilePrompt } from './prompt.js';
 import { replayAll, replayVerdict } from './replay.js';
@@ -91,6 +92,11 @@ export async function runCompileJob(ctx: JobContext): Promise<RunResult> {
     return done(ws.output);
   }
   const programSource = fs.readFileSync(file, 'utf8');
+  if (Buffer.byteLength(programSource) > MAX_PROGRAM_BYTES) {
+    const p = addProgram(ctx.store.db, { ...base, status: 'not_compilable', reason: `its program is larger than ${MAX_PROGRAM_BYTES / 1000} KB`, source: programSource, replay: [] });
+    ctx.step(COMPILE_STEP, `program v${p.version} is not offered: ${p.reason ?? ''}`);
+    return done(ws.output);
+  }
   const replay = await replayAll(choice.backend, programSource, examples, path.join(ctx.workdir, 'replay'), limits, ctx.signal);
   for (const r of replay) ctx.step('replay', `job ${r.job} (${r.input}): ${r.exact ? `reproduced in ${r.durationMs} ms` : r.differences.join('; ')}`, r);
   const failed = replayVerdict(replay);

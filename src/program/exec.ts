@@ -10,6 +10,12 @@ import type { CommandResult, SandboxBackend, Workspace } from '../sandbox/sandbo
 /** The one exit code a program uses to say "not a file I know how to handle". */
 export const NOT_MINE = 3;
 
+/**
+ * The largest program run: it travels in the command (base64, twice: ~1.8 times its size), and
+ * Linux takes at most 128 KiB in one argument. Programs learned so far are a few KB.
+ */
+export const MAX_PROGRAM_BYTES = 48_000;
+
 const TIMING = /\n?\[dropwork: program ran (\d+) ms\]\n?$/;
 
 /**
@@ -22,7 +28,7 @@ export function programCommand(source: string): string {
     'import base64, sys, time',
     '_t = time.monotonic()',
     'try:',
-    `    exec(compile(base64.b64decode('${b64(source)}'), 'program/main.py', 'exec'), {'__name__': '__main__'})`,
+    `    exec(compile(base64.b64decode('${b64(source)}'), 'program/main.py', 'exec'), {'__name__': '__main__', '__file__': 'program/main.py'})`,
     'finally:',
     "    sys.stderr.write('\\n[dropwork: program ran %d ms]\\n' % ((time.monotonic() - _t) * 1000))",
   ].join('\n');
