@@ -12,6 +12,7 @@ const MODULES = [
   './doctor/index.js',
   './web/index.js',
   './undo/index.js',
+  './program/index.js',
 ];
 
 let loaded: Promise<string[]> | undefined;

@@ -45,6 +45,8 @@ function successNotice(rule: Rule | undefined, ruleName: string, jobs: JobRow[])
   const open = rule?.output;
   if (jobs.length === 1) {
     const job = jobs[0] as JobRow;
+    // A compile job (src/program) publishes nothing: what it learned is the program command's to show.
+    if (job.trigger === 'compile') return { title: `${ruleName}: compile job done`, body: `See what it learned: dropwork rules program ${quoteArg(ruleName)}`, urgency: 'normal', category: 'transfer.complete' };
     const outputs = outputsOf(job);
     const made = outputs.length > 0 ? `Made ${names(outputs.map((o) => path.basename(o)), 3)}` : `Nothing new to publish${job.reason ? ` (${shorten(job.reason)})` : ''}`;
     return { title: `${ruleName}: ${subject(job)} done`, body: lines(made, where), urgency: 'normal', category: 'transfer.complete', open };

@@ -2,7 +2,8 @@
 
 export const JOB_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'reverted'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-export type JobTrigger = 'watch' | 'schedule' | 'manual';
+/** `compile`: a rule's compile job (src/program), which has no file of its own. */
+export type JobTrigger = 'watch' | 'schedule' | 'manual' | 'compile';
 
 /** run_at of a job that waits for a person, not a time. */
 export const WAIT_FOREVER = Number.MAX_SAFE_INTEGER;
@@ -66,6 +67,9 @@ export interface JobRow {
   reverted_at: number | null;
   reverted_by: string | null;
   undo_expired: number;
+  /** 'program' when a learned program did the file (src/program); null otherwise. */
+  runner?: string | null;
+  program_version?: number | null;
 }
 
 export interface Usage {
@@ -95,6 +99,9 @@ export interface JobView {
   usage: Usage;
   /** Set once the job was reverted: when, and by whom ("by hand", "from the dashboard"). */
   reverted: { at: string; by: string } | null;
+  /** Who did the file: a learned program (0 tokens, $0), or null for the rule's steps or agent. */
+  runner: 'program' | null;
+  program_version: number | null;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -123,5 +130,7 @@ export function toView(row: JobRow): JobView {
       cost_usd: row.cost_usd,
     },
     reverted: row.reverted_at === null || row.reverted_at === undefined ? null : { at: iso(row.reverted_at) as string, by: row.reverted_by ?? '' },
+    runner: row.runner === 'program' ? 'program' : null,
+    program_version: row.runner === 'program' ? row.program_version ?? null : null,
   };
 }

@@ -51,6 +51,8 @@ export interface Rule {
   onConflict: ConflictPolicy;
   poll?: boolean | undefined;
   sandbox: { network: boolean; maxCommandS: number };
+  /** Compiled rules (src/program). `mode` unset: `suggest` where a sandbox can run programs. */
+  compile: { mode?: 'off' | 'suggest' | 'auto' | undefined; after: number; recompileAfter: number; maxCostUsd: number };
 }
 
 /** 2 GiB: generous for scans and recordings, while a runaway 100 GB image is refused with a reason. */
@@ -94,6 +96,7 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
     onConflict: input.on_conflict,
     poll: input.poll,
     sandbox: { network: input.sandbox.network, maxCommandS: input.sandbox.max_command_s },
+    compile: { mode: input.compile, after: input.compile_after, recompileAfter: input.recompile_after, maxCostUsd: input.compile_max_cost_usd },
   };
 }
 

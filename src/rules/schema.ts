@@ -65,6 +65,11 @@ export const ruleSchema = z
     max_file_mb: z.number().positive().optional(),
     after: after.default('keep'),
     on_conflict: conflictPolicy.default('rename'),
+    /** Learn a program from the agent's jobs (src/program); unset: suggest where a sandbox runs it. */
+    compile: z.enum(['off', 'suggest', 'auto'], { error: 'must be off, suggest or auto' }).optional(),
+    compile_after: z.number().int().min(1).max(20).default(3),
+    recompile_after: z.number().int().min(1).max(100).default(3),
+    compile_max_cost_usd: z.number().positive().default(0.5),
     poll: z.boolean().optional(),
     sandbox: z.strictObject({
       network: z.boolean().default(false),

@@ -7,7 +7,7 @@ import type { Rule } from './rule.js';
  * Rules that are valid but will not do quite what they say, given config.yaml. A warning, not an
  * error: the rule runs, and `rules check` still exits 0 when warnings are all there is.
  */
-export function ruleWarnings(rules: readonly Rule[], config: Pick<Config, 'concurrency'>): ConfigError[] {
+export function ruleWarnings(rules: readonly Rule[], config: Pick<Config, 'concurrency'> & Partial<Pick<Config, 'sandbox'>>): ConfigError[] {
   const warnings: ConfigError[] = [];
   for (const rule of rules) {
     if (rule.concurrency > config.concurrency) {
@@ -15,6 +15,19 @@ export function ruleWarnings(rules: readonly Rule[], config: Pick<Config, 'concu
       warnings.push(new ConfigError(locateRuleKey(rule, 'concurrency'),
         `asks for ${rule.concurrency} jobs at once, but config.yaml's concurrency is ${config.concurrency} for all rules together, so at most ${config.concurrency} run: raise concurrency in config.yaml, or lower it here`));
     }
+    const off = compileOffWhy(rule, config.sandbox);
+    if (off && rule.compile.mode && rule.compile.mode !== 'off') {
+      warnings.push(new ConfigError(locateRuleKey(rule, 'compile'), `is ${rule.compile.mode}, but this rule is not compiled: ${off}`));
+    }
   }
   return warnings;
+}
+
+/** Why a rule asking to be compiled (src/program) is not, as far as its text and config say. */
+export function compileOffWhy(rule: Pick<Rule, 'do' | 'if' | 'schedule'>, sandbox: Config['sandbox'] | undefined): string | undefined {
+  if (!rule.do) return 'only do: rules are compiled';
+  if (rule.if) return 'rules with an if: are not compiled yet';
+  if (rule.schedule) return 'scheduled rules are not compiled';
+  if (sandbox === 'none') return "config.yaml's sandbox is none, and a program runs only in a sandbox";
+  return undefined;
 }

@@ -40,7 +40,8 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
   await recordProduced(ctx, staged);
-  if (needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
+  // A compile job (src/program) publishes nothing: there is nothing to approve.
+  if (ctx.job.trigger !== 'compile' && needsApproval(ctx.rule, ctx.store)) return holdForApproval(ctx, staged);
   // A writer still holding the original open may not be done: its next bytes would make this
   // job's outputs a half. Wait for it; the check in finishPublishing then sees what it wrote.
   // A file the watcher took was free of writers when it settled (watcher.ts waits for them)

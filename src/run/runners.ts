@@ -8,6 +8,12 @@ export type ConditionCheck = (ctx: JobContext) => Promise<{ match: boolean; reas
 
 let agentRunner: Runner | undefined;
 let conditionCheck: ConditionCheck | undefined;
+/** A learned program (src/program) goes in front of the agent: it calls the agent when it cannot do a file. */
+let programFront: ((rule: Rule, agent: Runner) => Runner) | undefined;
+
+export function setProgramRunner(front: typeof programFront): void {
+  programFront = front;
+}
 
 /** The agent plugs in here, so the core pipeline runs (and is tested) without it. */
 export function setAgentRunner(runner: Runner | undefined): void {
@@ -20,7 +26,7 @@ export function setConditionCheck(check: ConditionCheck | undefined): void {
 
 function baseRunner(rule: Rule): Runner {
   if (rule.actions) return runSteps;
-  if (agentRunner) return agentRunner;
+  if (agentRunner) return programFront ? programFront(rule, agentRunner) : agentRunner;
   return () => Promise.reject(new UnrecoverableError('this dropwork cannot run plain-English rules (`do:`); no agent is installed'));
 }
 

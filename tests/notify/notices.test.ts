@@ -39,6 +39,12 @@ describe('notice text', () => {
     expect(n?.body).toBe('Made spending 2026-11-16.md');
   });
 
+  it('sends a compile job to the program it learned', () => {
+    const [n] = noticesFor(undefined, 'bank statements', { succeeded: [job({ trigger: 'compile' })], failed: [], waiting: [] });
+    expect(n?.title).toBe('bank statements: compile job done');
+    expect(n?.body).toBe('See what it learned: dropwork rules program "bank statements"');
+  });
+
   it('groups waits by kind and says what to do about budget and keys', () => {
     const waiting = [
       job({ file: '/in/a.pdf', status: 'waiting', reason: 'daily budget of $5.00 reached' }),

@@ -87,7 +87,7 @@ describe('the queue', () => {
     const job = store.enqueue(newJob('v'))!;
     store.addUsage(job.id, { input_tokens: 10, output_tokens: 5, cache_read_tokens: 1, cache_write_tokens: 2, cost_usd: 0.01 });
     expect(Object.keys(toView(store.get(job.id)!)).sort()).toEqual(
-      ['attempts', 'created_at', 'file', 'finished_at', 'id', 'outputs', 'reason', 'reverted', 'rule', 'run_at', 'sha256', 'started_at', 'status', 'trigger', 'usage'].sort());
+      ['attempts', 'created_at', 'file', 'finished_at', 'id', 'outputs', 'program_version', 'reason', 'reverted', 'rule', 'runner', 'run_at', 'sha256', 'started_at', 'status', 'trigger', 'usage'].sort());
     expect(toView(store.get(job.id)!).usage).toEqual({ input_tokens: 10, output_tokens: 5, cache_read_tokens: 1, cache_write_tokens: 2, cost_usd: 0.01 });
   });
 

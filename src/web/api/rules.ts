@@ -6,6 +6,7 @@ import { isIgnoredName, isInside } from '../../rules/match.js';
 import type { Rule } from '../../rules/rule.js';
 import { needsApproval } from '../../run/approval.js';
 import { missingInboxes } from '../../watch/folders.js';
+import { currentProgram } from '../../program/store.js';
 import { walkFolder } from '../../watch/scan.js';
 import type { WebDeps } from '../deps.js';
 import { HttpError, optionalString } from '../http.js';
@@ -53,9 +54,16 @@ export function listRules(deps: WebDeps): unknown {
       valid: !stale,
       problem: stale ? 'its file has errors; the last valid version keeps running until it is fixed' : null,
       last_runs: deps.store.list({ rule: rule.name, limit: 5 }).map(toView),
+      program: programSummary(deps, rule),
     };
   });
   return { rules, problems, rules_folder: deps.paths.rulesDir };
+}
+
+/** The rule's learned program in a few words (details: GET /api/rules/NAME/program). */
+function programSummary(deps: WebDeps, rule: Rule): { version: number; status: string; reason: string | null } | null {
+  const p = rule.do ? currentProgram(deps.store.db, rule) : undefined;
+  return p ? { version: p.version, status: p.status, reason: p.reason } : null;
 }
 
 function ruleNamed(deps: WebDeps, name: string | undefined): Rule {

@@ -1,3 +1,4 @@
+import { savedByPrograms } from '../../program/savings.js';
 import type { WebDeps } from '../deps.js';
 import { HttpError } from '../http.js';
 
@@ -56,5 +57,7 @@ export function spending(deps: WebDeps, url: URL): unknown {
     total_usd: rules.reduce((s, r) => s + r.usd, 0),
     days: [...byDay.values()],
     rules,
+    /** What learned programs saved over the same days (src/program). */
+    saved_by_programs: savedByPrograms(deps.store, first.getTime()),
   };
 }

@@ -63,6 +63,28 @@ export function mountRules(main) {
     return h('div', { class: 'try' }, h('h3', null, 'Revert this rule’s jobs since'), form, slot);
   }
 
+  // A learned program (compiled rules): what it is, and the decision when one is ready.
+  function programBox(rule) {
+    const p = rule.program;
+    if (!p) return null;
+    const decide = (decision) => async () => {
+      try {
+        await post(`/api/rules/${encodeURIComponent(rule.name)}/program`, { decision });
+        toast(decision === 'approve' ? `New files of ${rule.name} now run its program, without the model` : `Program of ${rule.name}: ${decision === 'reject' ? 'rejected' : 'forgotten'}`);
+        refresh();
+      } catch (err) {
+        toast(err.message, 'error');
+      }
+    };
+    const words = { suggested: 'A program is ready: it reproduced every example', approved: 'New files run its program, without the model', rejected: 'Its program was rejected', not_compilable: `Not compilable${p.reason ? `: ${p.reason}` : ''}` };
+    return h('div', { class: 'try' }, h('h3', null, `Learned program v${p.version}`),
+      h('p', { class: 'small' }, words[p.status] ?? p.status, ' (', h('code', null, `dropwork rules program ${rule.name}`), ')'),
+      p.status === 'suggested' ? h('div', null,
+        h('button', { class: 'button', type: 'button', onclick: decide('approve') }, 'Approve'), ' ',
+        h('button', { class: 'button', type: 'button', onclick: decide('reject') }, 'Reject')) : null,
+      p.status === 'approved' ? h('button', { class: 'button', type: 'button', onclick: decide('forget') }, 'Forget it') : null);
+  }
+
   function card(rule) {
     const badges = [
       rule.valid ? h('span', { class: 'tag good' }, 'valid') : h('span', { class: 'tag bad' }, 'has problems'),
@@ -87,6 +109,7 @@ export function mountRules(main) {
         statusPill(j.status, j.status === 'waiting' && j.reason === 'awaiting approval'),
         h('a', { href: `/jobs/${j.id}`, 'data-link': true }, j.file ? baseName(j.file) : 'scheduled run'),
         h('span', { class: 'muted small' }, relTime(j.created_at))))) : h('p', { class: 'muted small' }, 'No runs yet.'),
+      programBox(rule),
       rule.watch.length ? tryFile(rule) : null,
       rule.last_runs.length ? revertSince(rule) : null);
   }

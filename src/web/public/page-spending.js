@@ -73,7 +73,10 @@ export function mountSpending(main) {
           h('div', { class: `meter${share >= 1 ? ' full' : share > 0.8 ? ' high' : ''}` }, h('i', { 'data-share': share.toFixed(3) })),
           h('span', { class: 'muted small' }, data.budget_usd > 0 ? `of the ${money(data.budget_usd, true)} daily budget` : 'no daily budget set')),
         h('div', { class: 'card stat' }, h('span', { class: 'label' }, 'Last 30 days'), h('strong', null, money(data.total_usd, true)), h('span', { class: 'muted small' }, `${count(data.rules.reduce((n, r) => n + r.jobs, 0))} jobs`)),
-        h('div', { class: 'card stat' }, h('span', { class: 'label' }, 'Costliest rule'), h('strong', null, top ? top.rule : '—'), h('span', { class: 'muted small' }, top ? money(top.usd, true) : 'nothing spent yet'))),
+        h('div', { class: 'card stat' }, h('span', { class: 'label' }, 'Costliest rule'), h('strong', null, top ? top.rule : '—'), h('span', { class: 'muted small' }, top ? money(top.usd, true) : 'nothing spent yet')),
+        // Files a learned program did instead of the model (compiled rules).
+        data.saved_by_programs?.files ? h('div', { class: 'card stat saved' }, h('span', { class: 'label' }, 'Saved by programs'), h('strong', null, money(data.saved_by_programs.usd, true)),
+          h('span', { class: 'muted small' }, `${count(data.saved_by_programs.files)} ${data.saved_by_programs.files === 1 ? 'file' : 'files'} without the model`)) : null),
       h('section', { class: 'card' }, h('h2', null, 'Per day'), chart(data, colorOf),
         paid.length ? h('div', { class: 'legend' }, paid.map((n) => h('span', null, h('i', { 'data-color': colorOf(n) }), n))) : null),
       h('section', { class: 'card flush' }, h('table', { class: 'per-rule' },
