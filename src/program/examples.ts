@@ -12,7 +12,7 @@ import type { Paths } from '../paths.js';
 import type { JobRow } from '../queue/status.js';
 import type { Rule } from '../rules/rule.js';
 import { blobsFor } from '../undo/revert.js';
-import { hashFile, hashPrefix } from '../undo/blobs.js';
+import { factsOf, sha256Prefix } from '../publish/content.js';
 import type { Change } from '../undo/journal.js';
 
 export interface ExampleOutput {
@@ -64,7 +64,7 @@ export function keepExample(paths: Paths, rule: Rule, job: JobRow, changes: read
     fs.mkdirSync(path.join(temp, 'input'), { recursive: true });
     const input = path.join(temp, 'input', name);
     fs.copyFileSync(source, input);
-    if (hashFile(input).sha256 !== job.sha256) return { why: 'the input changed after the job' };
+    if (factsOf(input).sha256 !== job.sha256) return { why: 'the input changed after the job' };
     const outputs: ExampleOutput[] = [];
     for (const c of changes) {
       if (c.kind === 'original') continue;
@@ -73,7 +73,7 @@ export function keepExample(paths: Paths, rule: Rule, job: JobRow, changes: read
       const after = path.join(temp, 'after', rel);
       fs.mkdirSync(path.dirname(after), { recursive: true });
       // Later jobs may have appended more (a ledger): the job's result is the file's first c.size bytes.
-      if (hashPrefix(c.path, c.size) !== c.sha256) return { why: `${rel} changed after the job` };
+      if (sha256Prefix(c.path, c.size) !== c.sha256) return { why: `${rel} changed after the job` };
       copyPrefix(c.path, after, c.size);
       if (c.kind !== 'created') {
         const before = path.join(temp, 'before', rel);

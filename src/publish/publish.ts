@@ -5,9 +5,8 @@ import { errorCode, UnrecoverableError } from '../errors.js';
 import type { ConflictPolicy } from '../rules/rule.js';
 import { walkFolder } from '../watch/scan.js';
 import { fitName, nextFreeName, numberedName } from './conflict.js';
-import { isContent, sameContent, startsWith, type ContentFacts } from './content.js';
+import { factsOf, isContent, sameContent, startsWith, type ContentFacts } from './content.js';
 import { withPublishLock } from './lock.js';
-import { hashFile } from '../undo/blobs.js';
 import type { Journal } from '../undo/journal.js';
 import { copyKeepingHolesSync } from './sparse.js';
 
@@ -132,7 +131,7 @@ function placeOnto({ out, append }: OntoPlan, journal: Journal | undefined): str
       const added = fs.statSync(out.source).size - out.base.size;
       if (added === 0) return undefined; // nothing added: the file stays as the other jobs left it
       // An append keeps no copy for undo: the earlier file is this one's first bytes.
-      const before = journal ? hashFile(out.dest) : undefined;
+      const before = journal ? factsOf(out.dest) : undefined;
       fs.copyFileSync(out.dest, temp, fs.constants.COPYFILE_FICLONE);
       appendRange(out.source, out.base.size, temp);
       fs.renameSync(temp, out.dest);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { nextFreeName } from '../publish/conflict.js';
 import { isInside } from '../rules/match.js';
 import type { Rule } from '../rules/rule.js';
-import { hashFile } from '../undo/blobs.js';
+import { factsOf } from '../publish/content.js';
 import type { Journal } from '../undo/journal.js';
 import { moveFile, moveToTrash } from './trash.js';
 
@@ -29,13 +29,13 @@ export function applyAfter(rule: Pick<Rule, 'after' | 'watch'>, file: string, se
   if (after.kind === 'trash') {
     const where = moveToTrash(file);
     // Finder's trash (macOS) says no path; its own Put Back returns the file instead of revert.
-    if (path.isAbsolute(where) && fs.existsSync(where)) journal?.movedOriginal(file, where, hashFile(where), trashInfoOf(where));
+    if (path.isAbsolute(where) && fs.existsSync(where)) journal?.movedOriginal(file, where, factsOf(where), trashInfoOf(where));
     return `moved the original to the trash (${where})`;
   }
   let dest = path.join(after.folder, path.basename(file));
   if (fs.existsSync(dest)) dest = nextFreeName(dest);
   moveFile(file, dest);
-  journal?.movedOriginal(file, dest, hashFile(dest));
+  journal?.movedOriginal(file, dest, factsOf(dest));
   return `moved the original to ${dest}`;
 }
 

@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorCode, UnrecoverableError } from '../errors.js';
 import { stateOf, type Blobs } from './blobs.js';
-import type { FileState, Plan, Step } from './plan.js';
+import { same, type FileState, type Plan, type Step } from './plan.js';
 
-const same = (a: FileState, b: FileState): boolean => (a === null ? b === null : b !== null && a.sha256 === b.sha256 && a.size === b.size);
 const now = (p: string): FileState => stateOf(p) ?? null;
 
 /**

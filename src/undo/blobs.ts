@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { factsOf } from '../publish/content.js';
 
 /**
  * Earlier versions of files that jobs replaced, kept by content under the data folder
@@ -27,7 +28,7 @@ export class Blobs {
     const temp = path.join(this.dir, `.keep-${randomBytes(6).toString('hex')}`);
     try {
       fs.copyFileSync(file, temp, fs.constants.COPYFILE_FICLONE);
-      const { sha256, size } = hashFile(temp);
+      const { sha256, size } = factsOf(temp);
       const dest = this.pathOf(sha256);
       if (fs.existsSync(dest)) return { sha256, size };
       fs.mkdirSync(path.dirname(dest), { recursive: true });
@@ -50,51 +51,11 @@ export class Blobs {
   }
 }
 
-/** sha256 and size of a file, read in chunks so a large file costs no memory. */
-export function hashFile(file: string): { sha256: string; size: number } {
-  const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let size = 0;
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-      size += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
-/** sha256 of a file's first `length` bytes: what an appended-to ledger looked like earlier. */
-export function hashPrefix(file: string, length: number): string {
-  const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let left = length;
-  let pos = 0;
-  try {
-    while (left > 0) {
-      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, left), pos);
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-      left -= n;
-      pos += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
-
 /** The file's sha256 and size, or undefined when there is no regular file there. */
 export function stateOf(file: string): { sha256: string; size: number } | undefined {
   try {
     if (!fs.lstatSync(file).isFile()) return undefined;
-    return hashFile(file);
+    return factsOf(file);
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Db } from '../queue/db.js';
-import { Blobs, hashFile } from './blobs.js';
+import { factsOf } from '../publish/content.js';
+import type { Blobs } from './blobs.js';
 
 /** One change a job made to the user's files, enough to put it back exactly. */
 export type Change =
@@ -32,14 +33,14 @@ export class Journal {
 
   /** A file now at `dest`; `before` is what keepBefore returned for it, if anything. */
   wrote(dest: string, before?: { sha256: string; size: number }): void {
-    const now = hashFile(dest);
+    const now = factsOf(dest);
     if (!before) this.changes.push({ kind: 'created', path: dest, ...now });
     else if (before.sha256 !== now.sha256) this.changes.push({ kind: 'replaced', path: dest, ...now, prevSha256: before.sha256, prevSize: before.size });
   }
 
   /** `dest` had `before` as its first bytes and the job added the rest. */
   appended(dest: string, before: { sha256: string; size: number }): void {
-    const now = hashFile(dest);
+    const now = factsOf(dest);
     if (now.size !== before.size) this.changes.push({ kind: 'appended', path: dest, ...now, prevSha256: before.sha256, prevSize: before.size });
   }
 

@@ -1,6 +1,7 @@
 import type { Db } from '../queue/db.js';
 import type { JobRow } from '../queue/status.js';
-import { hashPrefix, stateOf, type Blobs } from './blobs.js';
+import { sha256Prefix } from '../publish/content.js';
+import { stateOf, type Blobs } from './blobs.js';
 import { changesOf, laterJobsTouching, type Change } from './journal.js';
 
 /** A file's content as revert sees it: hash and size, or null for "no file there". */
@@ -32,7 +33,8 @@ export interface Plan {
   alreadyReverted: number[];
 }
 
-const same = (a: FileState, b: FileState): boolean => (a === null ? b === null : b !== null && a.sha256 === b.sha256 && a.size === b.size);
+/** Whether two states are the same content (or both no file). */
+export const same = (a: FileState, b: FileState): boolean => (a === null ? b === null : b !== null && a.sha256 === b.sha256 && a.size === b.size);
 
 /**
  * Works out how to put back what `requested` jobs changed, newest first, touching nothing. Each
@@ -97,7 +99,7 @@ function stepFor(job: number, c: Change, read: (p: string) => FileState, files: 
   if (same(now, before)) return undefined;
   if (!same(now, after)) {
     if (now === null) return { path: c.path, why: `${c.path} was removed since job ${job} wrote it` };
-    const grown = c.kind === 'appended' && now.size > c.size && hashPrefix(c.path, c.size) === c.sha256;
+    const grown = c.kind === 'appended' && now.size > c.size && sha256Prefix(c.path, c.size) === c.sha256;
     return { path: c.path, why: grown ? `${c.path} was appended to after job ${job}` : `${c.path} changed since job ${job} wrote it` };
   }
   if (c.kind === 'created') steps.push({ job, do: 'remove', path: c.path, expect: after });

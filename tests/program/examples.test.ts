@@ -7,7 +7,7 @@ import { resolvePaths, type Paths } from '../../src/paths.js';
 import type { JobRow } from '../../src/queue/status.js';
 import type { Rule } from '../../src/rules/rule.js';
 import { blobsFor } from '../../src/undo/revert.js';
-import { hashFile } from '../../src/undo/blobs.js';
+import { factsOf } from '../../src/publish/content.js';
 import type { Change } from '../../src/undo/journal.js';
 
 let dir: string;
@@ -24,7 +24,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function job(id: number, file: string): JobRow {
-  return { id, file, sha256: hashFile(file).sha256 } as JobRow;
+  return { id, file, sha256: factsOf(file).sha256 } as JobRow;
 }
 
 describe('keepExample', () => {
@@ -32,9 +32,9 @@ describe('keepExample', () => {
     const ledger = path.join(rule.output, 'ledger.csv');
     const report = path.join(rule.output, 'sub', 'report.txt');
     fs.writeFileSync(ledger, 'n,t\nA,1\n');
-    const before = hashFile(ledger);
+    const before = factsOf(ledger);
     fs.appendFileSync(ledger, 'B,2\n');
-    const after = hashFile(ledger);
+    const after = factsOf(ledger);
     fs.mkdirSync(path.dirname(report));
     fs.writeFileSync(report, 'old');
     const kept = blobsFor(paths).keep(report);
@@ -49,7 +49,7 @@ describe('keepExample', () => {
     fs.appendFileSync(ledger, 'C,3\n');
     const changes: Change[] = [
       { kind: 'appended', path: ledger, ...after, prevSha256: before.sha256, prevSize: before.size },
-      { kind: 'replaced', path: report, ...hashFile(report), prevSha256: kept.sha256, prevSize: kept.size },
+      { kind: 'replaced', path: report, ...factsOf(report), prevSha256: kept.sha256, prevSize: kept.size },
       { kind: 'original', path: input, movedTo: moved, sha256: j.sha256 as string, size: 6 },
     ];
     const r = keepExample(paths, rule, j, changes);
@@ -67,14 +67,14 @@ describe('keepExample', () => {
   it('refuses a job whose output was since rewritten, or whose input changed, and leaves nothing behind', () => {
     const out = path.join(rule.output, 'x.txt');
     fs.writeFileSync(out, 'first');
-    const made = hashFile(out);
+    const made = factsOf(out);
     fs.writeFileSync(out, 'other');
     const input = path.join(dir, 'in', 'a.pdf');
     fs.writeFileSync(input, '%PDF-a');
     expect(keepExample(paths, rule, job(1, input), [{ kind: 'created', path: out, ...made }])).toEqual({ why: 'x.txt changed after the job' });
     const j = job(2, input);
     fs.writeFileSync(input, '%PDF-changed');
-    expect(keepExample(paths, rule, j, [{ kind: 'created', path: out, ...hashFile(out) }])).toEqual({ why: 'the input changed after the job' });
+    expect(keepExample(paths, rule, j, [{ kind: 'created', path: out, ...factsOf(out) }])).toEqual({ why: 'the input changed after the job' });
     expect(fs.readdirSync(path.join(dir, 'examples', 'ledger'))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashFile } from '../../src/undo/blobs.js';
+import { factsOf } from '../../src/publish/content.js';
 import { revertJobs } from '../../src/undo/revert.js';
 import { append, snapshot, undoBench, write, type UndoBench } from './helpers.js';
 
@@ -98,7 +98,7 @@ describe('revert', () => {
     fs.writeFileSync(original, '%PDF-1.4 scan');
     const info = path.join(trash, 'scan.pdf.trashinfo');
     const id = b.job((j) => {
-      const content = hashFile(original);
+      const content = factsOf(original);
       fs.renameSync(original, path.join(trash, 'scan.pdf'));
       fs.writeFileSync(info, '[Trash Info]\n');
       j.movedOriginal(original, path.join(trash, 'scan.pdf'), content, info);
