@@ -10,9 +10,9 @@
 // request, not the real tokenizer. Anthropic bills a PDF page at roughly 1,500-3,000 tokens.
 // Exit code 1 when a goal is missed (fixed overhead under 1,500 tokens; 2 requests a receipt).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import { agentHome } from './lib/agent-home.mjs';
 import { ROOT } from './lib/daemon.mjs';
 import { loadMessagesServer } from './lib/messages-server.mjs';
 import { printTable, verdict } from './lib/table.mjs';
@@ -22,13 +22,6 @@ await dist('agent/index.js');
 const { SYSTEM_PROMPT } = await dist('agent/prompt.js');
 const { toApiTool } = await dist('agent/tool.js');
 const { toolsFor } = await dist('agent/tools/index.js');
-const { Store } = await dist('queue/store.js');
-const { Worker } = await dist('queue/worker.js');
-const { RuleSet } = await dist('rules/registry.js');
-const { loadConfig } = await dist('config.js');
-const { Events } = await dist('events.js');
-const { silentLogger } = await dist('log.js');
-const { resolvePaths } = await dist('paths.js');
 const { sha256File } = await dist('watch/fingerprint.js');
 
 const KEY = 'sk-ant-bench-0123456789';
@@ -60,21 +53,10 @@ for (const withSandbox of [false, true]) {
 row('  of which the system prompt', `${(await count({ ...bare, system })) - base} tokens, ${SYSTEM_PROMPT.length} chars`);
 
 // 2. Receipt jobs through the pipeline: the task needs one write; the scripted model makes it.
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-bench-agent-'));
-process.env.DROPWORK_HOME = home;
-process.env.HOME = home;
-for (const k of Object.keys(process.env)) if (k.startsWith('ANTHROPIC_')) delete process.env[k];
-const paths = resolvePaths();
-fs.mkdirSync(paths.rulesDir, { recursive: true });
-fs.writeFileSync(paths.configFile, `provider: {base_url: "${server.url}"}\nsandbox: none\nnotify: false\n`);
-fs.writeFileSync(path.join(home, 'credentials.env'), `ANTHROPIC_API_KEY=${KEY}\n`, { mode: 0o600 });
-fs.writeFileSync(path.join(paths.rulesDir, 'receipts.yaml'), 'name: receipts\nwatch: inbox/receipts\noutput: outputs/receipts\ndo: Add one row date,vendor,total,currency to receipts.csv (with that header if the file is new).\n');
-const store = new Store(paths.dbFile);
-const rules = new RuleSet(paths.rulesDir, home);
-rules.reload();
-const config = loadConfig(paths.configFile).config;
-const worker = new Worker({ store, config: () => config, rules: () => rules.rules, paths, events: new Events(), log: silentLogger, pollMs: 20 });
-worker.start();
+const { home, store, worker } = await agentHome({
+  label: 'receipts', serverUrl: server.url, key: KEY, sandbox: 'none', pollMs: 20,
+  rule: 'name: receipts\nwatch: inbox/receipts\noutput: outputs/receipts\ndo: Add one row date,vendor,total,currency to receipts.csv (with that header if the file is new).\n',
+});
 
 const receipts = fs.readdirSync(INVOICES).filter((f) => /\.(pdf|png)$/.test(f)).sort();
 const results = [];

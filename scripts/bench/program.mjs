@@ -10,8 +10,8 @@
 // Exit code 1 when a goal is missed: program jobs make 0 requests, and a program job's wall
 // time is at most its sandbox cold start + the program's run time + 100 ms.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { agentHome } from './lib/agent-home.mjs';
 import { ROOT } from './lib/daemon.mjs';
 import { loadMessagesServer } from './lib/messages-server.mjs';
 import { printTable, verdict } from './lib/table.mjs';
@@ -19,13 +19,6 @@ import { printTable, verdict } from './lib/table.mjs';
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 await dist('agent/index.js');
 await dist('program/index.js');
-const { Store } = await dist('queue/store.js');
-const { Worker } = await dist('queue/worker.js');
-const { RuleSet } = await dist('rules/registry.js');
-const { loadConfig } = await dist('config.js');
-const { Events } = await dist('events.js');
-const { silentLogger } = await dist('log.js');
-const { resolvePaths } = await dist('paths.js');
 const { sha256File } = await dist('watch/fingerprint.js');
 const { learnFrom } = await dist('program/trigger.js');
 const { addProgram, taskHash } = await dist('program/store.js');
@@ -38,22 +31,11 @@ const PROGRAM = fs.readFileSync(path.join(ROOT, 'tests', 'program', 'ledger-prog
 
 const { startMessagesServer, turn } = await loadMessagesServer();
 const server = await startMessagesServer({ apiKey: KEY });
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-bench-program-'));
-process.env.DROPWORK_HOME = home;
-process.env.HOME = home;
-for (const k of Object.keys(process.env)) if (k.startsWith('ANTHROPIC_')) delete process.env[k];
-const paths = resolvePaths();
-fs.mkdirSync(paths.rulesDir, { recursive: true });
-fs.writeFileSync(paths.configFile, `provider: {base_url: "${server.url}"}\nsandbox: docker\nnotify: false\n`);
-fs.writeFileSync(path.join(home, 'credentials.env'), `ANTHROPIC_API_KEY=${KEY}\n`, { mode: 0o600 });
-fs.writeFileSync(path.join(paths.rulesDir, 'ledger.yaml'), 'name: ledger\nwatch: inbox/ledger\noutput: outputs/ledger\nfiles: "*.pdf"\ndo: This is an invoice. Add one row invoice_number,total to ledger.csv (create it with that header if it does not exist); the total with two decimals.\n');
-const store = new Store(paths.dbFile);
-const rules = new RuleSet(paths.rulesDir, home);
-rules.reload();
+const { home, paths, store, rules, worker } = await agentHome({
+  label: 'ledger', serverUrl: server.url, key: KEY, sandbox: 'docker', pollMs: 5,
+  rule: 'name: ledger\nwatch: inbox/ledger\noutput: outputs/ledger\nfiles: "*.pdf"\ndo: This is an invoice. Add one row invoice_number,total to ledger.csv (create it with that header if it does not exist); the total with two decimals.\n',
+});
 const rule = rules.rules.get('ledger');
-const config = loadConfig(paths.configFile).config;
-const worker = new Worker({ store, config: () => config, rules: () => rules.rules, paths, events: new Events(), log: silentLogger, pollMs: 5 });
-worker.start();
 
 async function runJob(name) {
   const inbox = path.join(home, 'inbox', 'ledger');
