@@ -28,6 +28,7 @@ export async function sweepInboxes(daemon: Daemon, rule: Rule): Promise<SweepRes
       if (st) first.set(file, st);
     }
   }
+  const listedAt = Date.now();
   if (first.size > 0) await sleep(daemon.config.settle_ms);
   let offered = 0;
   let unsettled = 0;
@@ -35,7 +36,7 @@ export async function sweepInboxes(daemon: Daemon, rule: Rule): Promise<SweepRes
     const now = lstat(file);
     if (!now) continue;
     // Unchanged but still held open by a writer (a download pausing): still being written too.
-    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || (now.isFile() && (await writersOf(file)).length > 0)) {
+    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || (now.isFile() && (await writersOf(file, listedAt)).length > 0)) {
       unsettled++;
       continue;
     }

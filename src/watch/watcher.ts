@@ -206,7 +206,8 @@ export class InboxWatcher {
   private async unlessBeingWritten(file: string, known: { waitMs: number }, arrived: ArrivedFile): Promise<void> {
     let writers: string[] = [];
     try {
-      writers = await writersOf(file);
+      // The scan must be no older than the settle window this file just went through.
+      writers = await writersOf(file, Date.now() - this.opts.settleMs);
     } catch {
       /* unknown: the settle window alone decides */
     }

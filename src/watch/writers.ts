@@ -13,11 +13,11 @@ import fs from 'node:fs/promises';
 import { TransientError } from '../errors.js';
 
 /**
- * How long one scan serves. A scan costs ~0.4 s of CPU on a machine with many processes, and a
- * fresh one per file held copy jobs to ~16/s (scripts/soak/kill-loop.mjs). A snapshot this old
- * can only miss a writer that opened the file within the last 2 s and has written nothing yet:
- * if it writes later, the watcher sees a change and the job's original check refuses to
- * publish (run/original.ts), so nothing half is published either way.
+ * The longest one scan serves. A scan costs ~0.4 s of CPU on a machine with many processes, and
+ * a fresh one per file held copy jobs to ~16/s (scripts/soak/kill-loop.mjs). A caller also says
+ * since when it needs to know (`since`, the start of the file's settle window): a scan taken
+ * after that sees every writer that held the file open through the window, and misses only one
+ * that opened during it and wrote nothing, whose later writes the watcher sees as a change.
  */
 const SNAPSHOT_MS = 2000;
 /** O_ACCMODE bits of the fdinfo `flags:` field (octal): 1 = O_WRONLY, 2 = O_RDWR. */
@@ -27,12 +27,15 @@ type Snapshot = Map<string, string[]>;
 
 let cached: { at: number; snapshot: Promise<Snapshot> } | undefined;
 
-/** Open-for-writing holders of `file`, as "PID" strings; empty when none (or not Linux). */
-export async function writersOf(file: string): Promise<string[]> {
+/**
+ * Open-for-writing holders of `file`, as "PID" strings; empty when none (or not Linux). A scan
+ * taken before `since` (ms since epoch) is not used.
+ */
+export async function writersOf(file: string, since = 0): Promise<string[]> {
   if (process.platform !== 'linux') return [];
   const real = await fs.realpath(file).catch(() => file);
   const now = Date.now();
-  if (!cached || now - cached.at > SNAPSHOT_MS) cached = { at: now, snapshot: scan() };
+  if (!cached || now - cached.at > SNAPSHOT_MS || cached.at < since) cached = { at: now, snapshot: scan() };
   const fds = (await cached.snapshot).get(real) ?? [];
   const pids = new Set<string>();
   for (const fd of fds) {
