@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError, errorMessage } from './errors.js';
 import { issuesToErrors, locate, parseYamlFile, readYamlFile } from './located-yaml.js';
@@ -54,6 +55,19 @@ export interface Config {
   undo_keep_days: number;
   /** Space the kept earlier versions of replaced files may take; the oldest go first. @default 1024 */
   undo_max_mb: number;
+  /**
+   * Where the queue and history live: empty for the embedded SQLite file (one machine), or a
+   * postgres:// URL that a team's hosts share (DROPWORK_DATABASE_URL overrides). @default ""
+   */
+  database: string;
+  /** On a shared database: `collect` watches inboxes and queues, `work` runs jobs, `all` both. @default "all" */
+  role: 'all' | 'collect' | 'work';
+  /** This host's name in a team's history and dashboard. @default the machine's host name */
+  host_name: string;
+  /** A running job is its worker's while renewed within this; then it runs elsewhere. @default 60 */
+  lease_seconds: number;
+  /** On a shared database, files up to this size travel with their job; larger ones are skipped. @default 50 */
+  max_file_mb: number;
 }
 
 export const defaults = {
@@ -79,6 +93,11 @@ export const defaults = {
   log_level: 'info',
   undo_keep_days: 30,
   undo_max_mb: 1024,
+  database: '',
+  role: 'all',
+  host_name: os.hostname(),
+  lease_seconds: 60,
+  max_file_mb: 50,
 } satisfies Config;
 
 const price = z.strictObject({
@@ -111,6 +130,11 @@ const configSchema = z.strictObject({
   log_level: z.enum(['debug', 'info', 'warn', 'error']),
   undo_keep_days: z.number().min(0),
   undo_max_mb: z.number().min(0),
+  database: z.string().refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'is a postgres:// URL (or empty for the embedded SQLite file)'),
+  role: z.enum(['all', 'collect', 'work']),
+  host_name: z.string().min(1).max(100).regex(/^[^/\s]+$/, 'is one word without "/"'),
+  lease_seconds: z.number().min(5).max(3600),
+  max_file_mb: z.number().positive().max(1024),
 }).partial();
 
 export interface LoadedConfig {
@@ -167,6 +191,7 @@ function keepValidKeys(value: unknown, badKeys: string[]): Partial<Config> {
 function withEnv(config: Config, env: NodeJS.ProcessEnv): Config {
   const port = Number(env.DROPWORK_PORT);
   if (env.DROPWORK_PORT && Number.isInteger(port)) config.port = port;
+  if (env.DROPWORK_DATABASE_URL) config.database = env.DROPWORK_DATABASE_URL;
   if (env.DROPWORK_NOTIFY === 'off' || env.DROPWORK_NOTIFY === '0' || env.DROPWORK_NOTIFY === 'false') config.notify = false;
   return config;
 }

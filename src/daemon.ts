@@ -6,7 +6,10 @@ import { createLogger, type Logger } from './log.js';
 import type { Paths } from './paths.js';
 import { plugins } from './plugins.js';
 import { removeLeftoverTemps } from './publish/publish.js';
-import { Store } from './queue/store.js';
+import { openStore } from './queue/open.js';
+import type { Store } from './queue/store.js';
+import { StoreUnavailable } from './errors.js';
+import { Team } from './team/team.js';
 import { Worker } from './queue/worker.js';
 import { RuleSet } from './rules/registry.js';
 import { ruleWarnings } from './rules/warnings.js';
@@ -66,7 +69,7 @@ export class Daemon {
     this.configErrors = loaded.errors.map((e) => e.message);
     for (const e of loaded.errors) this.log.error(`config: ${e.message}`);
     this.events.reportListenerErrorsTo((event, err) => this.log.warn('an event listener failed', { event, error: String(err) }));
-    this.store = new Store(paths.dbFile);
+    this.store = openStore(paths, this.config);
     this.ruleSet = new RuleSet(paths.rulesDir, paths.files);
     this.worker = new Worker({
       store: this.store,
@@ -76,9 +79,24 @@ export class Daemon {
       events: this.events,
       log: this.log,
       paused: () => [...this.paused],
+      host: this.config.host_name,
     });
-    this.intake = new Intake(this.store, () => this.ruleSet.list(), this.events, this.log, () => this.worker.wake());
+    this.intake = new Intake(this.store, () => this.ruleSet.list(), this.events, this.log, () => this.worker.wake(), 4, () => this.config.max_file_mb);
     this.inboxes = new Inboxes(this.intake, this.store, this.log, this.events, () => this.config, paths.files);
+    this.team = new Team(this);
+  }
+
+  /** This host's part in a team (hosts, leases, the shared database's health). */
+  readonly team: Team;
+
+  /** Whether this host watches inboxes and queues jobs (role all or collect). */
+  get collects(): boolean {
+    return this.config.role !== 'work';
+  }
+
+  /** Whether this host runs jobs (role all or work). */
+  get works(): boolean {
+    return this.config.role !== 'collect';
   }
 
   get rules(): Rule[] {
@@ -93,21 +111,31 @@ export class Daemon {
 
   async start(): Promise<void> {
     claimPidFile(this.opts.paths.pidFile);
-    const { requeued, failed } = this.store.recover(this.config.max_crashes);
+    await this.team.whenReachable();
+    const { requeued, failed } = this.store.recover(this.config.max_crashes, this.config.host_name);
     if (requeued.length || failed.length) this.log.warn('recovered jobs left running by a stopped daemon', { requeued: requeued.length, failed: failed.length });
     this.reloadRules();
     for (const rule of this.rules) removeLeftoverTemps(rule.output);
-    await this.inboxes.sync(this.rules);
-    this.worker.start();
+    if (this.collects) await this.inboxes.sync(this.rules);
+    if (this.works) this.worker.start();
     await this.watchRules();
     const every = (ms: number, fn: () => void): void => {
       const t = setInterval(fn, ms);
       t.unref();
       this.timers.push(t);
     };
-    every(this.config.rescan_minutes * 60_000, () => this.inboxes.rescan());
-    every(5_000, () => this.heartbeat());
-    every(30_000, () => { if (this.store.wakeDue() > 0) this.worker.wake(); });
+    // Timers touch the store; a shared database that is down must not end the daemon.
+    const guarded = (fn: () => void) => () => {
+      try {
+        fn();
+      } catch (err) {
+        if (!(err instanceof StoreUnavailable)) throw err;
+        this.team.unreachable(err);
+      }
+    };
+    if (this.collects) every(this.config.rescan_minutes * 60_000, guarded(() => this.inboxes.rescan()));
+    every(5_000, guarded(() => { this.heartbeat(); this.team.beat(); }));
+    every(30_000, guarded(() => { if (this.store.wakeDue() > 0) this.worker.wake(); }));
     for (const p of plugins()) {
       try {
         await p.start(this);
@@ -116,7 +144,8 @@ export class Daemon {
       }
     }
     this.heartbeat();
-    this.log.info('dropwork is running', { rules: this.rules.length, inboxes: this.inboxes.list().length, home: this.opts.paths.home, files: this.opts.paths.files });
+    this.team.beat();
+    this.log.info('dropwork is running', { rules: this.rules.length, inboxes: this.inboxes.list().length, home: this.opts.paths.home, files: this.opts.paths.files, ...this.team.describe() });
   }
 
   reloadRules(): void {
@@ -138,7 +167,7 @@ export class Daemon {
         // and the rules that were running keep running.
         try {
           this.reloadRules();
-          this.inboxes.sync(this.rules).then(() => this.worker.wake(), (err: unknown) => this.log.error('could not apply the changed rules to the inboxes', { error: String(err) }));
+          (this.collects ? this.inboxes.sync(this.rules) : Promise.resolve()).then(() => this.worker.wake(), (err: unknown) => this.log.error('could not apply the changed rules to the inboxes', { error: String(err) }));
           for (const p of plugins()) {
             try {
               p.rulesChanged?.(this);
@@ -189,7 +218,12 @@ export class Daemon {
         }
       }
       await this.intake.idle();
-      this.store.setState('daemon', null);
+      try {
+        this.store.setState('daemon', null);
+        this.team.leave();
+      } catch (err) {
+        if (!(err instanceof StoreUnavailable)) throw err;
+      }
       this.store.close();
       releasePidFile(this.opts.paths.pidFile);
       this.log.info('stopped');

@@ -50,6 +50,15 @@ export class TransientError extends DropworkError {
   }
 }
 
+/**
+ * The shared database cannot be reached (a team's PostgreSQL server restarting, the network
+ * gone). Nothing is lost: collecting waits with files left in their inboxes, workers pause, and
+ * both carry on by themselves when it answers again.
+ */
+export class StoreUnavailable extends TransientError {
+  override name = 'StoreUnavailable';
+}
+
 /** An agent tool was called wrongly; the message goes back to the model, never crashes the job. */
 export class ToolError extends DropworkError {
   override name = 'ToolError';

@@ -18,6 +18,9 @@ export interface DropworkEvents {
   'rules:loaded': [count: number, errors: number];
   'inbox:mode': [inbox: string, mode: 'events' | 'polling', reason: string];
   'daemon:stopping': [];
+  /** A team's shared database stopped answering (why), and answers again. */
+  'store:down': [reason: string];
+  'store:up': [];
 }
 
 export type EventName = keyof DropworkEvents;

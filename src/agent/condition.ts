@@ -118,7 +118,8 @@ export async function decideCondition(input: ConditionInput): Promise<Decision> 
   }
   const decision: Decision = { ...parsed.data, model, cached: false, costUsd: usage.cost_usd };
   if (key && input.sha256) {
-    store.db.prepare('INSERT OR REPLACE INTO condition_cache (key, rule, sha256, match, reason, model, cost_usd, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    store.db.prepare(`INSERT INTO condition_cache (key, rule, sha256, match, reason, model, cost_usd, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET rule = excluded.rule, sha256 = excluded.sha256, match = excluded.match, reason = excluded.reason, model = excluded.model, cost_usd = excluded.cost_usd, decided_at = excluded.decided_at`)
       .run(key, rule.name, input.sha256, decision.match ? 1 : 0, decision.reason, model, usage.cost_usd, Date.now());
   }
   return decision;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { loadConfig } from '../config.js';
 import { DropworkError, SkipJob, errorMessage } from '../errors.js';
 import { resolvePaths } from '../paths.js';
-import { Store } from '../queue/store.js';
+import { openStore } from '../queue/open.js';
 import { RuleSet } from '../rules/registry.js';
 import type { JobContext } from '../run/context.js';
 import { sha256File } from '../watch/fingerprint.js';
@@ -49,7 +49,7 @@ export async function dryRunCondition(ruleName: string, file: string): Promise<s
   const rule = set.rules.get(ruleName);
   if (!rule?.if) return [];
   const config = loadConfig(paths.configFile).config;
-  const store = new Store(paths.dbFile);
+  const store = openStore(paths);
   try {
     const d = await decideCondition({ rule, config, paths, store, file, sha256: await sha256File(file), signal: AbortSignal.timeout(120_000) });
     const how = d.cached ? `decided before by ${d.model}` : `${d.model}, ${formatUsd(d.costUsd)}`;

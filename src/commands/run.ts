@@ -7,7 +7,8 @@ import { Events } from '../events.js';
 import { createLogger } from '../log.js';
 import { runningPid } from '../pidfile.js';
 import { FINAL, toView, type JobRow } from '../queue/status.js';
-import { Store } from '../queue/store.js';
+import { openStore } from '../queue/open.js';
+import type { Store } from '../queue/store.js';
 import { Worker } from '../queue/worker.js';
 import { matchFile } from '../rules/match.js';
 import { RuleSet } from '../rules/registry.js';
@@ -48,7 +49,7 @@ export async function runFile(file: string | undefined, opts: RunOptions): Promi
   if (opts.rule && rules.length === 0) throw new CliError(`no rule named "${opts.rule}"`);
   if (rules.length === 0) throw new CliError(`no rule matches ${abs}; name one with --rule (see: dropwork rules test RULE FILE)`);
   const sha256 = await sha256File(abs);
-  const store = new Store(p.dbFile);
+  const store = openStore(p);
   const jobs: JobRow[] = [];
   try {
     for (const rule of rules) {
@@ -78,7 +79,7 @@ async function queueScheduled(set: RuleSet, name: string, opts: RunOptions): Pro
   if (!rule) throw new CliError(`no rule named "${name}"`);
   if (!rule.schedule) throw new CliError(`rule "${name}" has no schedule: run it on a file with: dropwork run FILE --rule ${name}`);
   const say = (line: string): void => void (opts.json || process.stdout.write(`${line}\n`));
-  const store = new Store(paths().dbFile);
+  const store = openStore(paths());
   try {
     if (rule.watch.length === 0) {
       if (rule.actions) throw new CliError(`rule "${name}" has steps but no inboxes: there is nothing for it to act on`);
@@ -111,7 +112,7 @@ async function queueScheduled(set: RuleSet, name: string, opts: RunOptions): Pro
 async function finish(set: RuleSet, jobs: JobRow[], opts: RunOptions): Promise<number> {
   const p = paths();
   if (jobs.length === 0) return opts.json ? (printJson([]), 0) : 0;
-  const store = new Store(p.dbFile);
+  const store = openStore(p);
   try {
     const daemonUp = runningPid(p.pidFile) !== undefined;
     if (!daemonUp) await runHere(store, set, jobs.map((j) => j.id));

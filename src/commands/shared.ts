@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolvePaths, type Paths } from '../paths.js';
-import { Store } from '../queue/store.js';
+import { openStore } from '../queue/open.js';
+import type { Store } from '../queue/store.js';
 import type { DaemonState } from '../daemon.js';
 import { runningPid } from '../pidfile.js';
 
@@ -16,7 +17,7 @@ export function paths(): Paths {
 /** Opens the history for a command; the CLI works whether or not the daemon runs. */
 export function withStore<T>(fn: (store: Store, p: Paths) => T): T {
   const p = paths();
-  const store = new Store(p.dbFile);
+  const store = openStore(p);
   try {
     return fn(store, p);
   } finally {

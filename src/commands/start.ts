@@ -1,3 +1,4 @@
+import { StoreUnavailable } from '../errors.js';
 import fs from 'node:fs';
 import { Daemon } from '../daemon.js';
 import { loadPlugins } from '../plugin-list.js';
@@ -43,6 +44,14 @@ export async function start(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // A team's database going down must never end the daemon: a StoreUnavailable that escapes
+  // some timer or event handler is noted (team.ts says what waits); anything else still ends the
+  // process as Node would, for the service manager to restart it.
+  process.on('uncaughtException', (err) => {
+    if (err instanceof StoreUnavailable) return daemon.team.unreachable(err);
+    daemon.log.error('dropwork stopped on an unexpected error', { error: err.stack ?? String(err) });
+    process.exit(1);
+  });
   await daemon.start();
   // Every start says where to drop files (the first one said it while setting the home up).
   if (!first && atTerminal) process.stderr.write(folderLines(p, daemon.rules).join('\n') + '\n');

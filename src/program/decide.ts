@@ -11,7 +11,7 @@ export type Decision = 'approve' | 'reject' | 'forget';
 /** The average model cost of the program's example jobs: what each file it does saves. */
 export function modelCostPerFile(store: Store, program: Program): number {
   if (program.examples.length === 0) return 0;
-  const row = store.db.prepare('SELECT AVG(cost_usd) AS c FROM jobs WHERE id IN (SELECT value FROM json_each(?))').get(JSON.stringify(program.examples)) as { c: number | null };
+  const row = store.db.prepare('SELECT AVG(cost_usd) AS c FROM jobs WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))').get(JSON.stringify(program.examples)) as { c: number | null };
   return row.c ?? 0;
 }
 

@@ -94,10 +94,10 @@ export function addProgram(db: Db, p: NewProgram, now = Date.now()): Program {
   return db.transaction(() => {
     const { v } = db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM programs WHERE rule = ?').get(p.rule) as { v: number };
     if (p.status === 'approved') retireOthers(db, p.rule, -1, now);
-    const info = db.prepare(`INSERT INTO programs (rule, task_hash, version, status, reason, source, source_sha256, examples, replay, approved_by, compile_job, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(p.rule, p.taskHash, v, p.status, p.reason ?? null, p.source ?? null, p.source === undefined ? null : sha256(p.source),
+    const row = db.prepare(`INSERT INTO programs (rule, task_hash, version, status, reason, source, source_sha256, examples, replay, approved_by, compile_job, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(p.rule, p.taskHash, v, p.status, p.reason ?? null, p.source ?? null, p.source === undefined ? null : sha256(p.source),
       JSON.stringify(p.examples), JSON.stringify(p.replay), p.approvedBy ?? null, p.compileJob ?? null, now, now);
-    return toProgram(db.prepare('SELECT * FROM programs WHERE id = ?').get(info.lastInsertRowid) as ProgramRow);
+    return toProgram(row as ProgramRow);
   })();
 }
 
@@ -141,7 +141,8 @@ export interface ExampleRow {
 }
 
 export function addExample(db: Db, e: Omit<ExampleRow, 'created_at'>, now = Date.now()): void {
-  db.prepare('INSERT OR REPLACE INTO program_examples (job_id, rule, task_hash, dir, cost_usd, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(e.job_id, e.rule, e.task_hash, e.dir, e.cost_usd, now);
+  db.prepare(`INSERT INTO program_examples (job_id, rule, task_hash, dir, cost_usd, created_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (job_id) DO UPDATE SET rule = excluded.rule, task_hash = excluded.task_hash, dir = excluded.dir, cost_usd = excluded.cost_usd, created_at = excluded.created_at`).run(e.job_id, e.rule, e.task_hash, e.dir, e.cost_usd, now);
 }
 
 /** The rule's examples for its current task, oldest first; the newest `limit` of them. */

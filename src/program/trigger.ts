@@ -65,7 +65,7 @@ export function maybeCompile(store: Store, rule: Rule, mode: CompileMode): JobRo
   // A compile job that failed (an error, its cost cap) is tried again only after
   // recompile_after newer examples, so a task that keeps failing does not keep spending.
   const hash = taskHash(rule);
-  const failed = db.prepare(`SELECT MAX((SELECT MAX(value) FROM json_each(json_extract(payload, '$.examples')))) AS last FROM jobs
+  const failed = db.prepare(`SELECT MAX((SELECT MAX(CAST(value AS INTEGER)) FROM json_each(json_extract(payload, '$.examples')))) AS last FROM jobs
       WHERE rule = ? AND trigger = 'compile' AND json_extract(payload, '$.task_hash') = ? AND status IN ('failed', 'cancelled', 'skipped')`).get(rule.name, hash) as { last: number | null };
   if (failed.last !== null && ids.filter((id) => id > (failed.last as number)).length < rule.compile.recompileAfter) return undefined;
   const payload: CompilePayload = { task_hash: hash, examples: ids };

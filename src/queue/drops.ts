@@ -34,7 +34,7 @@ export class Drops {
       forgetUnder: db.prepare("DELETE FROM drops WHERE path = ? OR substr(path, 1, length(?) + 1) = ? || '/'"),
       took: db.prepare("SELECT 1 FROM jobs WHERE rule = ? AND sha256 = ? AND trigger != 'schedule' AND (dedupe_key IS NOT NULL OR status IN ('succeeded', 'failed')) LIMIT 1"),
       producers: db.prepare('SELECT rule, job_id, lineage FROM produced WHERE sha256 = ?'),
-      produce: db.prepare('INSERT OR IGNORE INTO produced (sha256, rule, job_id, lineage) VALUES (?, ?, ?, ?)'),
+      produce: db.prepare('INSERT INTO produced (sha256, rule, job_id, lineage) VALUES (?, ?, ?, ?) ON CONFLICT (sha256, rule, job_id) DO NOTHING'),
     };
   }
 

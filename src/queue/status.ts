@@ -70,6 +70,11 @@ export interface JobRow {
   /** 'program' when a learned program did the file (src/program); null otherwise. */
   runner?: string | null;
   program_version?: number | null;
+  /** Until when the running job is its worker's without a renewal (a team's hosts; ms). */
+  lease_until?: number | null;
+  /** The host that watched the file and queued the job, and the host that ran it. */
+  collected_by?: string | null;
+  ran_by?: string | null;
 }
 
 export interface Usage {
@@ -102,6 +107,9 @@ export interface JobView {
   /** Who did the file: a learned program (0 tokens, $0), or null for the rule's steps or agent. */
   runner: 'program' | null;
   program_version: number | null;
+  /** Which host queued it and which ran it (null on one machine's own history before 0.2). */
+  collected_by: string | null;
+  ran_by: string | null;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -132,5 +140,7 @@ export function toView(row: JobRow): JobView {
     reverted: row.reverted_at === null || row.reverted_at === undefined ? null : { at: iso(row.reverted_at) as string, by: row.reverted_by ?? '' },
     runner: row.runner === 'program' ? 'program' : null,
     program_version: row.runner === 'program' ? row.program_version ?? null : null,
+    collected_by: row.collected_by ?? null,
+    ran_by: row.ran_by ?? null,
   };
 }

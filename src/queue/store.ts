@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './db.js';
+import type { Db, Statement } from './db.js';
 import { openDb } from './db.js';
 import { Drops } from './drops.js';
 import { canMove, sourcesOf, type JobRow, type JobStatus, type JobTrigger, type Usage } from './status.js';
@@ -31,6 +30,19 @@ export interface JobFilter {
   offset?: number | undefined;
 }
 
+/** A dropwork host using this database (a team's; one machine has one). */
+export interface HostRow {
+  name: string;
+  role: 'all' | 'collect' | 'work';
+  version: string;
+  pid: number;
+  started_at: number;
+  heartbeat_at: number;
+  running: number;
+  /** JSON {rule name: hash of the rule's text} */
+  rules: string;
+}
+
 export interface LogEntry {
   id: number;
   job_id: number;
@@ -51,16 +63,17 @@ export class Store {
    */
   private readonly moves = new Map<string, Statement>();
 
-  constructor(file: string) {
-    this.db = openDb(file);
+  /** `where`: the SQLite file of one install, or an open database (a team's PostgreSQL). */
+  constructor(where: string | Db) {
+    this.db = typeof where === 'string' ? openDb(where) : where;
     const db = this.db;
     this.drops = new Drops(db);
     this.stmt = {
-      insert: db.prepare(`INSERT INTO jobs (rule, file, sha256, dedupe_key, trigger, status, reason, payload, run_at, created_at, updated_at, finished_at)
-        VALUES (@rule, @file, @sha256, @dedupe_key, @trigger, @status, @reason, @payload, @now, @now, @now, @finished_at)
+      insert: db.prepare(`INSERT INTO jobs (rule, file, sha256, dedupe_key, trigger, status, reason, payload, run_at, created_at, updated_at, finished_at, collected_by)
+        VALUES (@rule, @file, @sha256, @dedupe_key, @trigger, @status, @reason, @payload, @now, @now, @now, @finished_at, @host)
         ON CONFLICT (dedupe_key) DO NOTHING RETURNING *`),
       claim: db.prepare(`UPDATE jobs SET status = 'running', locked_by = @worker, attempts = attempts + 1,
-          started_at = @now, updated_at = @now, reason = NULL
+          started_at = @now, updated_at = @now, reason = NULL, lease_until = @lease, ran_by = @host
         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= @now
             AND rule NOT IN (SELECT value FROM json_each(@exclude)) ORDER BY run_at, id LIMIT 1)
           AND status = 'queued' RETURNING *`),
@@ -72,9 +85,10 @@ export class Store {
       log: db.prepare('INSERT INTO job_log (job_id, at, kind, message, data) VALUES (?, ?, ?, ?, ?)'),
       logs: db.prepare('SELECT * FROM job_log WHERE job_id = ? ORDER BY id'),
       hashGet: db.prepare('SELECT sha256 FROM file_hashes WHERE path = ? AND size = ? AND mtime_ms = ?'),
-      hashPut: db.prepare('INSERT OR REPLACE INTO file_hashes (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)'),
+      hashPut: db.prepare(`INSERT INTO file_hashes (path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?)
+        ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256`),
       stateGet: db.prepare('SELECT value FROM state WHERE key = ?'),
-      stateSet: db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)'),
+      stateSet: db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       counts: db.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status'),
       running: db.prepare("SELECT rule, count(*) AS n FROM jobs WHERE status = 'running' AND locked_by = ? GROUP BY rule"),
       nextRunAt: db.prepare("SELECT min(run_at) AS t FROM jobs WHERE status = 'queued'"),
@@ -101,6 +115,7 @@ export class Store {
       payload: JSON.stringify(job.payload ?? {}),
       now,
       finished_at: status === 'skipped' ? now : null,
+      host: this.hostName ?? null,
     }) as JobRow | undefined;
     const row = insert();
     if (row || !key) return row;
@@ -114,8 +129,64 @@ export class Store {
     return this.db.transaction(() => jobs.map((j) => this.enqueue(j, now)).filter((r): r is JobRow => r !== undefined))();
   }
 
+  /** This host's name (config host_name): recorded on the jobs it queues and runs. */
+  hostName: string | undefined;
+
+  /**
+   * Whether queued files travel in the database with their jobs (a team's store, where another
+   * machine may run them); one machine's SQLite file runs them from the inbox.
+   */
+  get carriesFiles(): boolean {
+    return false;
+  }
+
+  /** Keeps a copy of job `jobId`'s file with the job (see carriesFiles). */
+  keepFile(jobId: number, name: string, bytes: Buffer, sha256: string): void {
+    this.db.prepare('INSERT INTO job_files (job_id, name, size, sha256, bytes) VALUES (?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING').run(jobId, name, bytes.length, sha256, bytes);
+  }
+
+  /** The copy of a job's file that travelled with it, if one did. */
+  keptFile(jobId: number): { name: string; sha256: string; bytes: Buffer } | undefined {
+    const row = this.db.prepare('SELECT name, sha256, bytes FROM job_files WHERE job_id = ?').get(jobId) as { name: string; sha256: string; bytes: Buffer | Uint8Array } | undefined;
+    return row ? { name: row.name, sha256: row.sha256, bytes: Buffer.from(row.bytes) } : undefined;
+  }
+
+  /** A host says it is alive: what it is, and how many jobs it runs now. */
+  heartbeatHost(h: Omit<HostRow, 'heartbeat_at'>, now = Date.now()): void {
+    this.db.prepare(`INSERT INTO hosts (name, role, version, pid, started_at, heartbeat_at, running, rules) VALUES (@name, @role, @version, @pid, @started_at, @now, @running, @rules)
+      ON CONFLICT (name) DO UPDATE SET role = excluded.role, version = excluded.version, pid = excluded.pid, started_at = excluded.started_at,
+        heartbeat_at = excluded.heartbeat_at, running = excluded.running, rules = excluded.rules`).run({ ...h, now });
+  }
+
+  hosts(): HostRow[] {
+    return this.db.prepare('SELECT * FROM hosts ORDER BY name').all() as HostRow[];
+  }
+
+  /** How long a claimed job stays its worker's without a renewal (config `lease_seconds`). */
+  leaseMs = 60_000;
+
   claim(worker: string, excludeRules: string[] = [], now = Date.now()): JobRow | undefined {
-    return this.stmt.claim.get({ worker, now, exclude: JSON.stringify(excludeRules) }) as JobRow | undefined;
+    return this.stmt.claim.get({ worker, now, exclude: JSON.stringify(excludeRules), lease: now + this.leaseMs, host: hostOfWorker(worker) }) as JobRow | undefined;
+  }
+
+  /** The worker is alive: its running jobs stay its own for another lease. */
+  renewLeases(worker: string, now = Date.now()): number {
+    return this.db.prepare("UPDATE jobs SET lease_until = ? WHERE status = 'running' AND locked_by = ?").run(now + this.leaseMs, worker).changes;
+  }
+
+  /**
+   * Whether `worker` still holds job `id`: asked right before publishing, so a worker whose job
+   * was taken from it (cancelled; on a team's database, its lease ran out and the job ran
+   * elsewhere) never publishes it. One machine's file has no leases: its daemon recovers its
+   * own jobs at start, and `dropwork run` may hold a job as long as it runs.
+   */
+  stillHolds(id: number, worker: string, _now = Date.now()): boolean {
+    return this.db.prepare("SELECT 1 FROM jobs WHERE id = ? AND status = 'running' AND locked_by = ?").get(id, worker) !== undefined;
+  }
+
+  /** Called when another process queued work; the SQLite store has no such signal (the worker polls). */
+  onWork(_fn: () => void): () => void {
+    return () => undefined;
   }
 
   get(id: number): JobRow | undefined {
@@ -185,9 +256,14 @@ export class Store {
    * Start-up recovery: jobs a dead daemon left running go back to the queue, except those that
    * have now been running through too many crashes, which fail with the reason.
    */
-  recover(maxCrashes: number, now = Date.now()): { requeued: JobRow[]; failed: JobRow[] } {
+  recover(maxCrashes: number, host?: string, now = Date.now()): { requeued: JobRow[]; failed: JobRow[] } {
+    const scope = this.recoverable(host, now);
+    return this.recoverWhere(maxCrashes, scope.where, scope.params, now);
+  }
+
+  protected recoverWhere(maxCrashes: number, where: string, params: unknown[], now: number): { requeued: JobRow[]; failed: JobRow[] } {
     return this.db.transaction(() => {
-      const rows = this.db.prepare("UPDATE jobs SET crashes = crashes + 1 WHERE status = 'running' RETURNING *").all() as JobRow[];
+      const rows = this.db.prepare(`UPDATE jobs SET crashes = crashes + 1 WHERE status = 'running' AND ${where} RETURNING *`).all(...params) as JobRow[];
       const requeued: JobRow[] = [];
       const failed: JobRow[] = [];
       for (const row of rows) {
@@ -201,6 +277,22 @@ export class Store {
       }
       return { requeued, failed };
     })();
+  }
+
+  /**
+   * Which running jobs recovery may take back. One install's SQLite file has one daemon: at its
+   * start every running job was left by its predecessor. (The team store narrows this.)
+   */
+  protected recoverable(_host: string | undefined, _now: number): { where: string; params: unknown[] } {
+    return { where: '1 = 1', params: [] };
+  }
+
+  /**
+   * Running jobs whose lease ran out (their worker died or was cut off) go back to the queue.
+   * Only a team's database has leases (see stillHolds).
+   */
+  requeueExpired(_maxCrashes: number, _now = Date.now()): { requeued: JobRow[]; failed: JobRow[] } {
+    return { requeued: [], failed: [] };
   }
 
   /** Running jobs of this worker, per rule: the per-rule concurrency limit is checked against it. */
@@ -277,6 +369,8 @@ export function dedupeKey(rule: string, definition: string, sha256: string): str
   return `${rule}\n${definition}\n${sha256}`;
 }
 
-export function openStore(file: string): Store {
-  return new Store(file);
+/** Workers are named `host/worker-…` (see Worker.id); older ids carry no host. */
+export function hostOfWorker(worker: string): string | null {
+  const i = worker.indexOf('/');
+  return i > 0 ? worker.slice(0, i) : null;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Config } from '../config.js';
-import { coerceError, SkipJob, TransientError, WaitJob } from '../errors.js';
+import { coerceError, SkipJob, StoreUnavailable, TransientError, WaitJob } from '../errors.js';
 import type { Events } from '../events.js';
 import type { Logger } from '../log.js';
 import type { Paths } from '../paths.js';
@@ -9,6 +9,7 @@ import { redact } from '../redact.js';
 import type { JobContext } from '../run/context.js';
 import { executeJob, jobDir, type Outcome } from '../run/execute.js';
 import type { Rule } from '../rules/rule.js';
+import { localJob } from '../team/travel.js';
 import { saveJournal, type Change } from '../undo/journal.js';
 import { backoffMs } from './backoff.js';
 import { WAIT_FOREVER, type JobRow } from './status.js';
@@ -26,6 +27,8 @@ export interface WorkerDeps {
   /** How often to look for jobs added by other processes (the CLI). @default 500 */
   pollMs?: number;
   execute?: (ctx: JobContext) => Promise<Outcome>;
+  /** This host's name, on a team's shared database: worker ids and leases carry it. */
+  host?: string;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface WorkerDeps {
  * store, so a worker can die at any point and the next one picks up where it left off.
  */
 export class Worker {
-  readonly id = `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
+  readonly id: string;
   private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Immediate | undefined;
@@ -41,7 +44,10 @@ export class Worker {
   private accepting = false;
   private endGrace: (() => void) | undefined;
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    const own = `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.id = deps.host ? `${deps.host}/${own}` : own;
+  }
 
   start(): void {
     this.accepting = true;
@@ -70,6 +76,16 @@ export class Worker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.accepting) return;
+    try {
+      this.claimWhatFits();
+    } catch (err) {
+      // A team's database is down: take nothing until it answers (the poll tries again).
+      if (!(err instanceof StoreUnavailable)) throw err;
+      this.timer = setTimeout(() => this.fill(), 1000);
+    }
+  }
+
+  private claimWhatFits(): void {
     const { store } = this.deps;
     const limit = this.deps.config().concurrency;
     while (this.running.size < limit) {
@@ -115,9 +131,12 @@ export class Worker {
       this.settle(job, 'failed', `the rule "${job.rule}" no longer exists`);
       return;
     }
+    const local = localJob(store, paths.jobsDir, job, this.deps.host);
     const ctx: JobContext = {
-      job, rule, config: this.deps.config(), paths, store, log, signal,
+      job: local.job, rule, config: this.deps.config(), paths, store, log, signal,
+      ...(local.elsewhere ? { originalOn: local.elsewhere } : {}),
       workdir: jobDir(paths.jobsDir, job.id),
+      stillMine: () => store.stillHolds(job.id, this.id),
       step: (kind, message, data) => {
         store.log(job.id, kind, redact(message), data);
         events.emit('job:step', job.id, kind, message);
@@ -128,15 +147,41 @@ export class Worker {
       const execute = this.deps.execute ?? executeJob;
       const outcome = await execute(ctx);
       if (outcome.status === 'waiting') {
-        this.settle(job, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER });
+        await this.settleSurely(() => this.settle(job, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER }));
       } else {
-        this.settle(job, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) }, outcome.changes);
+        await this.settleSurely(() => this.settle(job, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) }, outcome.changes));
       }
     } catch (raw) {
-      this.failed(job, ctx, raw);
+      await this.settleSurely(() => this.failed(job, ctx, raw));
     } finally {
       // Held jobs keep their staged outputs for approval; every other end discards them.
-      if (store.get(job.id)?.status !== 'waiting') fs.rmSync(ctx.workdir, { recursive: true, force: true });
+      let held = true;
+      try {
+        held = store.get(job.id)?.status === 'waiting';
+      } catch {
+        // The database is down: keep the folder; the next attempt starts by emptying it.
+      }
+      if (!held) fs.rmSync(ctx.workdir, { recursive: true, force: true });
+      if (local.folder) fs.rmSync(local.folder, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Records a job's end, waiting out a team's database being down: what the job did (its
+   * outputs are published) must reach the history, or the job would run again elsewhere. Tries
+   * for as long as the job's lease would have lasted; after that another host may already have
+   * taken the job back, and the guarded move refuses this one's word.
+   */
+  private async settleSurely(record: () => void): Promise<void> {
+    const until = Date.now() + this.deps.store.leaseMs;
+    for (;;) {
+      try {
+        record();
+        return;
+      } catch (err) {
+        if (!(err instanceof StoreUnavailable) || Date.now() > until) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
   }
 

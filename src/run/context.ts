@@ -20,6 +20,16 @@ export interface JobContext {
   workdir: string;
   /** Adds a line to the job's step log (and the transcript that `jobs show` prints). */
   step(kind: string, message: string, data?: unknown): void;
+  /**
+   * Whether this worker still holds the job (its lease did not run out and pass the job to
+   * another host); asked right before publishing. Absent outside the worker (approvals).
+   */
+  stillMine?: () => boolean;
+  /**
+   * Set when the job's file travelled from another host of a team (src/team/travel.ts): the
+   * original is in that host's inbox, so `after:` is that host's to apply, not this one's.
+   */
+  originalOn?: string;
 }
 
 export interface RunResult {

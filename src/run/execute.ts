@@ -72,7 +72,10 @@ function refuseTooLarge(file: string, maxFileMb: number): void {
  * is published, and the original is left alone, when the original is no longer the content
  * the job worked on (original.ts).
  */
-export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step' | 'store' | 'paths'>, staged: Parameters<typeof publish>[0]): { status: 'succeeded'; outputs: string[]; reason?: string; changes: Change[] } {
+export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step' | 'store' | 'paths' | 'stillMine' | 'originalOn'>, staged: Parameters<typeof publish>[0]): { status: 'succeeded'; outputs: string[]; reason?: string; changes: Change[] } {
+  // A worker cut off past its lease (a team's host that lost the network) finds its job taken
+  // back and run elsewhere: it must not publish that job a second time.
+  if (ctx.stillMine && !ctx.stillMine()) throw new UnrecoverableError('this worker lost the job (its lease ran out and another worker took it); nothing published');
   const original = confirmOriginal(ctx.job, ctx.rule.definition, ctx.store);
   const journal = new Journal(blobsFor(ctx.paths));
   const { ok, refused } = refuseLinkedFolders(staged, ctx.rule.output);
@@ -80,7 +83,9 @@ export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir
   const { published, skipped } = publish(ok, { lock: publishLockFile(ctx.paths), journal });
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
-  if (ctx.job.file && ctx.job.trigger !== 'schedule') {
+  if (ctx.originalOn) {
+    ctx.step('after', `the original is in an inbox of ${ctx.originalOn}; it stays there`);
+  } else if (ctx.job.file && ctx.job.trigger !== 'schedule') {
     if (original.state === 'same') ctx.step('after', applyAfter(ctx.rule, ctx.job.file, original.seen, journal));
     else if (original.state === 'gone') ctx.step('after', ctx.rule.after.kind === 'keep' ? 'kept the original' : 'the original was already gone');
   }

@@ -66,7 +66,7 @@ interface JournalRow {
 export function saveJournal(db: Db, jobId: number, changes: readonly Change[], now = Date.now()): void {
   const insert = db.prepare(`INSERT INTO undo_journal (job_id, kind, path, moved_to, trash_info, sha256, size, prev_sha256, prev_size, at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const kept = db.prepare('INSERT OR IGNORE INTO undo_blobs (sha256, size, kept_at) VALUES (?, ?, ?)');
+  const kept = db.prepare('INSERT INTO undo_blobs (sha256, size, kept_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING');
   for (const c of changes) {
     if (c.kind === 'replaced') kept.run(c.prevSha256, c.prevSize, now);
     const prev = c.kind === 'replaced' || c.kind === 'appended' ? c : undefined;

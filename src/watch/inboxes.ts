@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Config } from '../config.js';
 import type { Events } from '../events.js';
 import type { Logger } from '../log.js';
+import { StoreUnavailable } from '../errors.js';
 import type { Store } from '../queue/store.js';
 import { watchesContinuously, type Rule } from '../rules/rule.js';
 import type { Intake } from './intake.js';
@@ -172,7 +173,16 @@ export class Inboxes {
    * a path that left (if it comes back, it is a new drop).
    */
   private event(folder: string, recursive: boolean, event: string, file: string): void {
-    if (event === 'unlink' || event === 'unlinkDir') return this.store.drops.forget(file, event === 'unlinkDir');
+    if (event === 'unlink' || event === 'unlinkDir') {
+      try {
+        this.store.drops.forget(file, event === 'unlinkDir');
+      } catch (err) {
+        // A team's database is down: the record stays; a file that comes back with the same
+        // size and mtime is then taken as known, as after a restart.
+        if (!(err instanceof StoreUnavailable)) throw err;
+      }
+      return;
+    }
     if (event === 'badname') {
       // chokidar cannot name it (it reports a path that does not exist): look with bytes.
       const dir = path.dirname(file);

@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { errorMessage, StoreUnavailable } from '../errors.js';
 import type { Events } from '../events.js';
 import type { Logger } from '../log.js';
 import type { JobRow } from '../queue/status.js';
-import { dedupeKey, type Store } from '../queue/store.js';
+import { dedupeKey, type NewJob, type Store } from '../queue/store.js';
+import { formatBytes } from '../sandbox/limits.js';
 import type { Rule } from '../rules/rule.js';
 import { decide, duplicateRow, type Decision, type Drop } from './decide.js';
 import { tidyDuplicate } from './duplicates.js';
@@ -25,6 +29,8 @@ export class Intake {
     private readonly log: Logger,
     private readonly onQueued: () => void,
     private readonly parallel = 4,
+    /** On a team's database: the largest file that travels with its job (config max_file_mb). */
+    private readonly travelLimitMb: () => number = () => 50,
   ) {
     // A duplicate that arrived while its first job was still queued or running gets its
     // `after:` once that job succeeded.
@@ -84,10 +90,21 @@ export class Intake {
     if (decisions.length > 0) {
       // The hash and the drop records are kept in the same commit as the jobs: a file whose
       // hash is known has its jobs, which is what lets the rescan pass over it.
-      const { added, tidy } = this.store.db.transaction(() => {
-        for (const h of hashes) this.store.rememberHash(h.path, h.size, h.mtimeMs, h.sha256);
-        return this.record(decisions);
-      })();
+      let recorded: { added: JobRow[]; tidy: JobRow[] };
+      try {
+        recorded = this.store.db.transaction(() => {
+          for (const h of hashes) this.store.rememberHash(h.path, h.size, h.mtimeMs, h.sha256);
+          return this.record(decisions);
+        })();
+      } catch (err) {
+        // A team's database is down: nothing of this batch was recorded, so its files are still
+        // new to the next sweep, which runs when the database answers again (team.ts).
+        if (!(err instanceof StoreUnavailable)) throw err;
+        this.log.warn('could not queue dropped files: the database cannot be reached; they stay in their inboxes until it answers', { files: decisions.length });
+        this.events.emit('store:down', err.message);
+        recorded = { added: [], tidy: [] };
+      }
+      const { added, tidy } = recorded;
       for (const row of added) this.announce(row);
       for (const dup of tidy) tidyDuplicate(this.store, this.rules(), dup, this.log);
       if (added.some((r) => r.status === 'queued')) this.onQueued();
@@ -110,7 +127,9 @@ export class Intake {
       if (sameFile && rec.job_id !== d.basis) continue;
       let row: JobRow | undefined;
       if (d.job) {
-        row = this.store.enqueue(d.job, now);
+        const job = this.store.carriesFiles ? this.travelling(d.job, d.file.size) : d.job;
+        row = this.store.enqueue(job, now);
+        if (row?.status === 'queued' && this.store.carriesFiles) row = this.pack(row) ?? row;
         if (!row && d.job.dedupe && d.job.sha256) {
           // The content is taken (maybe by a file earlier in this very batch): say by which job.
           const holder = this.store.byDedupeKey(dedupeKey(d.job.rule, d.job.definition ?? '', d.job.sha256));
@@ -122,6 +141,24 @@ export class Intake {
       this.store.drops.put({ rule: d.rule.name, path: d.file.path, size: d.file.size, mtime_ms: d.file.mtimeMs, rule_def: d.rule.definition, job_id: row?.id ?? d.keep ?? null });
     }
     return { added, tidy };
+  }
+
+  /** A file too large to travel with its job is skipped with that reason instead. */
+  private travelling(job: NewJob, size: number): NewJob {
+    const limit = this.travelLimitMb();
+    if (!job.file || job.status === 'skipped' || size <= limit * 1024 * 1024) return job;
+    return { ...job, status: 'skipped', reason: `the file is ${formatBytes(size)}; files up to max_file_mb: ${limit} (config.yaml) travel with their job to the host that runs it` };
+  }
+
+  /** Puts the file in the database beside its job, so any worker can run it. */
+  private pack(row: JobRow): JobRow | undefined {
+    try {
+      this.store.keepFile(row.id, path.basename(row.file as string), fs.readFileSync(row.file as string), row.sha256 ?? '');
+      return undefined;
+    } catch (err) {
+      if (err instanceof StoreUnavailable) throw err;
+      return this.store.move(row.id, 'skipped', { reason: `the file could not be read to send it with its job: ${errorMessage(err)}` }, { from: ['queued'] });
+    }
   }
 
   private announce(row: JobRow): void {

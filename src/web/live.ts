@@ -54,7 +54,7 @@ export class LiveUpdates {
 
   private dataVersion(): number | undefined {
     try {
-      return this.deps.store.db.pragma('data_version', { simple: true }) as number;
+      return this.deps.store.db.dataVersion();
     } catch {
       return undefined; // the store is closing with the daemon
     }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
+import type { SqliteDb } from '../../src/queue/db.js';
 import { Store } from '../../src/queue/store.js';
 
 const MIGRATIONS = path.resolve('src/queue/migrations');
@@ -28,7 +29,7 @@ it('upgrades an existing history: jobs and their logs stay, and a job can then b
     expect(store.move(1, 'reverted')?.status).toBe('reverted');
     // Other statuses are still refused: the check was widened, not dropped.
     expect(() => store.db.prepare("UPDATE jobs SET status = 'bogus' WHERE id = 1").run()).toThrow(/CHECK/);
-    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect((store.db as SqliteDb).raw.pragma('integrity_check', { simple: true })).toBe('ok');
   } finally {
     store.close();
   }

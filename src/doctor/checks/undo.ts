@@ -1,4 +1,4 @@
-import { Store } from '../../queue/store.js';
+import { openStore } from '../../queue/open.js';
 import { undoSpace } from '../../undo/retention.js';
 import { formatBytes, pass, warn, type Check } from '../check.js';
 
@@ -7,7 +7,7 @@ export const undoCheck: Check = {
   id: 'undo',
   title: 'Undo',
   run(ctx) {
-    const store = new Store(ctx.paths.dbFile);
+    const store = openStore(ctx.paths);
     try {
       const { bytes, versions } = undoSpace(store);
       const limit = ctx.config.undo_max_mb * 1024 * 1024;
