@@ -1,11 +1,32 @@
-import { STATUS_WORDS, localTime, zoneName } from '../human.js';
+import { loadConfig, type Config } from '../config.js';
+import { StoreUnavailable } from '../errors.js';
+import { STATUS_WORDS, localClock, localTime, zoneName } from '../human.js';
+import { runningPid } from '../pidfile.js';
+import { redactUrl } from '../queue/postgres/connection.js';
+import { teamLines, teamView } from '../team/hosts.js';
 import { toView, type JobStatus } from '../queue/status.js';
 import { undoSpace } from '../undo/retention.js';
-import { daemonState, printJson, table, withStore } from './shared.js';
+import { daemonState, paths, printJson, table, withStore } from './shared.js';
 
 export function status(opts: { json?: boolean }): void {
+  const config = loadConfig(paths().configFile).config;
+  try {
+    report(opts, config);
+  } catch (err) {
+    if (!(err instanceof StoreUnavailable)) throw err;
+    // A team's database is down: say so, and what this host does meanwhile.
+    const pid = runningPid(paths().pidFile);
+    if (opts.json) return printJson({ running: pid !== undefined, pid: pid ?? null, database: redactUrl(config.database), database_problem: err.message });
+    process.stdout.write(`${pid ? `dropwork is running (pid ${pid})` : 'dropwork is not running'}, but ${err.message}\n`
+      + 'files stay in their inboxes and jobs wait; both carry on by themselves when the database answers again\n');
+    process.exitCode = 1;
+  }
+}
+
+function report(opts: { json?: boolean }, config: Config): void {
   withStore((store, p) => {
     const state = daemonState(store, p);
+    const team = config.database ? teamView(store) : undefined;
     const counts = store.counts();
     const spentToday = store.spentToday();
     const report = {
@@ -14,7 +35,11 @@ export function status(opts: { json?: boolean }): void {
       started_at: state?.started_at ?? null,
       home: p.home,
       files: p.files,
-      database: p.dbFile,
+      database: config.database ? redactUrl(config.database) : p.dbFile,
+      role: config.role,
+      host: config.host_name,
+      hosts: team?.hosts ?? [],
+      rule_differences: team?.rule_differences ?? [],
       rules: state?.rules ?? null,
       rule_errors: state?.rule_errors ?? [],
       config_errors: state?.config_errors ?? [],
@@ -30,6 +55,10 @@ export function status(opts: { json?: boolean }): void {
     out.push(state ? `dropwork is running (pid ${state.pid}, since ${localTime(state.started_at)} ${zoneName(state.started_at)})` : 'dropwork is not running (start it with: dropwork start)');
     out.push(`inboxes and outputs: ${p.files}`);
     out.push(`settings and rules: ${p.home}`);
+    if (team) {
+      out.push(`database: ${redactUrl(config.database)} (shared; this host: ${config.host_name}, role ${config.role})`);
+      out.push(...teamLines(team, (iso) => `${localClock(iso)}`));
+    }
     if (state) {
       out.push(`rules: ${state.rules}${state.rule_errors.length ? `, ${state.rule_errors.length} problem(s):` : ''}`);
       for (const e of state.rule_errors) out.push(`  ${e}`);

@@ -84,7 +84,7 @@ export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
   if (ctx.originalOn) {
-    ctx.step('after', `the original is in an inbox of ${ctx.originalOn}; it stays there`);
+    ctx.step('after', `the original is in an inbox of ${ctx.originalOn}, which applies after: to it`);
   } else if (ctx.job.file && ctx.job.trigger !== 'schedule') {
     if (original.state === 'same') ctx.step('after', applyAfter(ctx.rule, ctx.job.file, original.seen, journal));
     else if (original.state === 'gone') ctx.step('after', ctx.rule.after.kind === 'keep' ? 'kept the original' : 'the original was already gone');

@@ -2,6 +2,7 @@ import type { Daemon } from '../daemon.js';
 import { errorMessage, StoreUnavailable } from '../errors.js';
 import { redactUrl } from '../queue/postgres/connection.js';
 import { dropworkVersion } from '../version.js';
+import { tidyCollected } from './tidy.js';
 
 /**
  * This host's part in a team sharing one database: it says it is alive (the hosts table, which
@@ -44,6 +45,7 @@ export class Team {
       rules: JSON.stringify(Object.fromEntries(this.d.rules.map((r) => [r.name, r.hash.slice(0, 16)]))),
     });
     if (this.down) this.back();
+    if (this.d.collects && store.carriesFiles) tidyCollected(this.d);
     if (!this.d.works) return;
     store.renewLeases(worker.id);
     const { requeued, failed } = store.requeueExpired(config.max_crashes);

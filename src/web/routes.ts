@@ -6,6 +6,7 @@ import { serveFile, serveStaged } from './api/files.js';
 import { listInbox, listRules, testRule } from './api/rules.js';
 import { revertJob, revertRule } from './api/revert.js';
 import { spending } from './api/spending.js';
+import { teamView } from '../team/hosts.js';
 import { getProgram, postProgram } from '../program/web.js';
 import type { WebDeps } from './deps.js';
 import { sendJson as sendJsonMasked } from './http.js';
@@ -32,6 +33,7 @@ export function routes(router: Router, deps: WebDeps, live: LiveUpdates): void {
     .get('/api/rules/:name/program', ({ res, params }) => sendJson(res, 200, getProgram(deps, params.name)))
     .post('/api/rules/:name/program', ({ res, params, body }) => sendJson(res, 200, postProgram(deps, params.name, body)))
     .get('/api/spending', ({ res, url }) => sendJson(res, 200, spending(deps, url)))
+    .get('/api/hosts', ({ res }) => sendJson(res, 200, deps.config().database ? teamView(deps.store) : { hosts: [], rule_differences: [] }))
     .get('/api/files', ({ res, url }) => serveFile(deps, res, url))
     .get('/api/events', ({ req, res }) => live.attach(req, res));
 }

@@ -48,6 +48,8 @@ export function mountJob(main, { params }) {
         ` · job #${job.id} · ${job.trigger === 'watch' ? 'dropped' : job.trigger === 'schedule' ? 'scheduled' : 'run by hand'} ${relTime(job.created_at)}`),
       job.reason && !job.awaiting_approval ? h('p', { class: `reason-box ${job.status}` }, job.reason) : null,
       job.reverted ? h('p', { class: 'muted' }, `Reverted ${job.reverted.by}, ${absTime(job.reverted.at)}`) : null,
+      job.collected_by && job.ran_by && job.collected_by !== job.ran_by ? h('p', { class: 'muted' }, `Queued on ${job.collected_by} · run on ${job.ran_by}`)
+        : job.ran_by && job.collected_by ? h('p', { class: 'muted' }, `Queued and run on ${job.ran_by}`) : null,
       canRetry || canCancel || canRevert ? h('div', { class: 'actions' },
         canRevert ? h('button', { class: 'button', onclick: () => revertPreview(revertSlot, `/api/jobs/${id}/revert`, {}, refresh) }, 'Revert…') : null,
         canRetry ? h('button', { class: 'button', onclick: () => act('retry', {}, () => `Job ${id} queued again`) }, 'Retry') : null,

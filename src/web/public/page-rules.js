@@ -6,10 +6,23 @@ import { revertPreview } from './revert.js';
 
 export function mountRules(main) {
   const problems = h('div');
+  const hosts = h('div');
   const grid = h('div', { class: 'rule-grid' });
   main.append(
     h('div', { class: 'page-head' }, h('h1', null, 'Rules'), h('p', { class: 'muted', id: 'rules-folder' }, 'What your rules do, and whether dropwork can run them.')),
-    problems, grid);
+    problems, hosts, grid);
+
+  // A team's hosts each read their own rules/ folder: a rule that reads differently on two of
+  // them is a problem, shown with the hosts (only when several hosts share one database).
+  function drawHosts(d) {
+    if (!d.hosts.length) return hosts.replaceChildren();
+    hosts.replaceChildren(h('section', { class: 'card', id: 'hosts' },
+      h('h2', null, 'Hosts'),
+      h('ul', null, d.hosts.map((x) => h('li', null, h('strong', null, x.name), ` · ${x.role === 'all' ? 'collects and works' : x.role === 'collect' ? 'collects files' : 'runs jobs'} · ${x.version} · `,
+        x.alive ? `${x.running} running, heard from ${relTime(x.last_heartbeat)}` : h('span', { class: 'tag warn' }, `not heard from since ${relTime(x.last_heartbeat)}`)))),
+      d.rule_differences.length ? h('ul', { class: 'problems' }, d.rule_differences.map((r) => h('li', null,
+        `Rule “${r.rule}” is not the same on every host (${Object.keys(r.hosts).join(', ')}): copy one rules file to the others.`))) : null));
+  }
 
   function drawProblems(list) {
     if (!list.length) return problems.replaceChildren();
@@ -118,6 +131,7 @@ export function mountRules(main) {
     try {
       const d = await api('/api/rules');
       drawProblems(d.problems);
+      drawHosts(await api('/api/hosts'));
       document.getElementById('rules-folder').textContent = `What your rules do, and whether dropwork can run them. They live in ${d.rules_folder}.`;
       grid.replaceChildren(...(d.rules.length ? d.rules.map(card) : [emptyState('No rules yet', 'Add a YAML file to the rules folder; it is picked up as soon as it is saved.')]));
       if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
