@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { loadConfig } from '../config.js';
 import type { Daemon } from '../daemon.js';
-import { errorMessage } from '../errors.js';
+import { StoreUnavailable, errorMessage } from '../errors.js';
 import type { DaemonPlugin } from '../plugins.js';
 import { backoffMs } from '../queue/backoff.js';
 import { BUDGET_REACHED } from './budget.js';
@@ -164,6 +164,8 @@ export class AgentPlugin implements DaemonPlugin {
         d.worker.wake();
       }
     } catch (err) {
+      // A team's database being down is said once, by the daemon (src/team/team.ts).
+      if (err instanceof StoreUnavailable) return;
       d.log.warn('the agent could not check its waiting jobs', { error: errorMessage(err) });
     }
   }
