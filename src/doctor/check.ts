@@ -37,6 +37,9 @@ export const warn = (summary: string, fix: string): CheckResult => ({ status: 'w
 export const fail = (summary: string, fix: string): CheckResult => ({ status: 'fail', summary, fix });
 
 /** Rules that need the model: plain-English tasks and conditions. */
+/** Said by the checks a host that only collects files does not need (a team's laptop). */
+export const ONLY_COLLECTS = 'not needed here: this host only collects files (role: collect); the hosts that run jobs need it';
+
 export function agentRules(ctx: DoctorContext): string[] {
   return ctx.rules.list().filter((r) => r.do !== undefined || r.if !== undefined).map((r) => r.name);
 }

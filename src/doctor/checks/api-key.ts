@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { errorMessage } from '../../errors.js';
 import { credentialsFile } from '../../service/credentials.js';
 import { apiTarget } from '../api-target.js';
-import { agentRules, fail, pass, warn, type Check } from '../check.js';
+import { agentRules, fail, ONLY_COLLECTS, pass, warn, type Check } from '../check.js';
 
 /**
  * Present, and accepted: asked with a token count, which costs nothing. The key itself is never
@@ -12,6 +12,7 @@ export const apiKeyCheck: Check = {
   id: 'api-key',
   title: 'API key',
   async run(ctx) {
+    if (ctx.config.role === 'collect') return pass(ONLY_COLLECTS);
     const target = apiTarget(ctx);
     const file = credentialsFile(ctx.paths.home);
     const needing = agentRules(ctx);

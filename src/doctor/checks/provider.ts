@@ -1,6 +1,6 @@
 import { errorMessage } from '../../errors.js';
 import { apiTarget } from '../api-target.js';
-import { agentRules, fail, pass, warn, type Check } from '../check.js';
+import { agentRules, fail, ONLY_COLLECTS, pass, warn, type Check } from '../check.js';
 
 /**
  * Any HTTP answer from the provider counts: this is about the network path (DNS, proxy,
@@ -10,6 +10,7 @@ export const providerCheck: Check = {
   id: 'provider',
   title: 'Provider',
   async run(ctx) {
+    if (ctx.config.role === 'collect') return pass(ONLY_COLLECTS);
     const { baseURL, baseFrom } = apiTarget(ctx);
     try {
       const res = await fetch(`${baseURL}/v1/models`, { signal: AbortSignal.timeout(8000) });

@@ -1,5 +1,5 @@
 import { errorMessage } from '../../errors.js';
-import { fail, pass, warn, type Check } from '../check.js';
+import { fail, ONLY_COLLECTS, pass, warn, type Check } from '../check.js';
 
 /** What doctor needs of src/sandbox (issue 4), loaded only if this dropwork has it. */
 interface SandboxModule {
@@ -19,6 +19,7 @@ export const sandboxCheck: Check = {
   id: 'sandbox',
   title: 'Sandbox',
   async run(ctx) {
+    if (ctx.config.role === 'collect') return pass(ONLY_COLLECTS);
     let sandbox: SandboxModule;
     let image: ImageModule = {};
     try {

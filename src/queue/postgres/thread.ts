@@ -108,9 +108,11 @@ init.requests.on('message', (req: Request) => {
       (r) => reply({ id: req.id, rows: r.rows, rowCount: r.rowCount ?? 0 }),
       (err: unknown) => {
         const e = err as { message?: string; code?: string };
-        // Class 08 (connection exception) and errors without a SQLSTATE (refused, reset,
-        // timed out) mean the server cannot be reached; anything else is the statement's fault.
-        const unreachable = !e.code || e.code.startsWith('08') || e.code === '57P01' || e.code === '57P03';
+        // Class 08 (connection exception), the server shutting down or starting (57P0x), and
+        // errors without a SQLSTATE (ECONNREFUSED, ETIMEDOUT, a reset) mean the server cannot be
+        // reached; anything else is the statement's fault.
+        const sqlstate = e.code !== undefined && /^[0-9A-Z]{5}$/.test(e.code);
+        const unreachable = !sqlstate || e.code!.startsWith('08') || e.code!.startsWith('57P0');
         if (unreachable) {
           if (client) void client.end().catch(() => undefined);
           client = undefined;
