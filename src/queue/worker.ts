@@ -238,9 +238,14 @@ export class Worker {
   }
 
   private abortCancelled(): void {
-    for (const [id, r] of this.running) {
-      const row = this.deps.store.get(id);
-      if (row && row.status !== 'running') r.controller.abort(new Error(`job ${row.status}`));
+    try {
+      for (const [id, r] of this.running) {
+        const row = this.deps.store.get(id);
+        if (row && row.status !== 'running') r.controller.abort(new Error(`job ${row.status}`));
+      }
+    } catch (err) {
+      // A team's database is down: a cancel is seen once it answers again.
+      if (!(err instanceof StoreUnavailable)) throw err;
     }
   }
 

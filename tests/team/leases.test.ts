@@ -64,13 +64,13 @@ describe('leases on a team database', () => {
     a.store.enqueue({ rule: 'copy', file, sha256: 'c0ffee', trigger: 'watch', dedupe: true, payload: { size: st.size, mtimeMs: st.mtimeMs } });
 
     a.worker.start();
-    await waitFor(() => a.store.list({ status: 'running' }).length === 1, 10_000);
+    await waitFor(() => a.store.list({ status: 'running' }).length === 1, 30_000);
     expect(a.store.list({ status: 'running' })[0]?.ran_by).toBe('host-a');
 
     // Host b hands back jobs whose lease ran out (what its heartbeat does), then runs it.
     b.worker.start();
-    await waitFor(() => b.store.requeueExpired(5).requeued.length === 1, 10_000, 'host-a\'s lease to run out');
-    await waitFor(() => b.store.list({ status: 'succeeded' }).length === 1, 10_000);
+    await waitFor(() => b.store.requeueExpired(5).requeued.length === 1, 30_000, 'host-a\'s lease to run out');
+    await waitFor(() => b.store.list({ status: 'succeeded' }).length === 1, 30_000);
     const done = b.store.list({ status: 'succeeded' })[0]!;
     expect(done.ran_by).toBe('host-b');
 
