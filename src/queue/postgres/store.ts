@@ -19,12 +19,12 @@ export class PostgresStore extends Store {
     this.claimNext = pg.prepare(`UPDATE jobs SET status = 'running', locked_by = @worker, attempts = attempts + 1,
         started_at = @now, updated_at = @now, reason = NULL, lease_until = @lease, ran_by = @host
       WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= @now
-          AND rule NOT IN (SELECT value FROM json_each(@exclude)) ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+          AND NOT (rule = ANY (@exclude::text[])) ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
       RETURNING *`);
   }
 
   override claim(worker: string, excludeRules: string[] = [], now = Date.now()): JobRow | undefined {
-    return this.claimNext.get({ worker, now, exclude: JSON.stringify(excludeRules), lease: now + this.leaseMs, host: hostOfWorker(worker) }) as JobRow | undefined;
+    return this.claimNext.get({ worker, now, exclude: excludeRules, lease: now + this.leaseMs, host: hostOfWorker(worker) }) as JobRow | undefined;
   }
 
   protected override recoverable(host: string | undefined, now: number): { where: string; params: unknown[] } {
