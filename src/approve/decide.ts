@@ -18,8 +18,10 @@ export interface DecisionDeps {
   paths: Paths;
   /** The daemon's events when the decision is made inside it (the dashboard), for live pages. */
   events?: Events | undefined;
-  /** Who decided, for the step log: "from the command line", "from the dashboard". */
+  /** Who decided, for the step log: "by ana from the dashboard", "from the dashboard". */
   by: string;
+  /** The person's name when known, kept in the step's data (src/users/actor.ts). */
+  who?: string | undefined;
 }
 
 export interface Approved {
@@ -77,7 +79,7 @@ export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Ru
     deps.events?.emit('job:step', id, kind, clean);
     if (kind === 'published' || kind === 'after') done.push(clean);
   };
-  step('approved', `approved ${deps.by}`);
+  step('approved', `approved ${deps.by}`, deps.who ? { by: deps.who } : undefined);
   try {
     // The rule as shown when the job was held: approving does what the person saw.
     const heldRule: Rule = { ...rule, after: held.after };
@@ -107,7 +109,7 @@ export function denyJob(deps: DecisionDeps, id: number, why?: string): JobRow {
   const reason = why?.trim() ? `denied: ${redact(why.trim())}` : 'denied';
   takeHeld(deps.store, id, reason);
   fs.rmSync(jobDir(deps.paths.jobsDir, id), { recursive: true, force: true });
-  deps.store.log(id, 'denied', `${reason} (${deps.by}); its staged outputs were discarded`);
+  deps.store.log(id, 'denied', `${reason} (${deps.by}); its staged outputs were discarded`, deps.who ? { by: deps.who } : undefined);
   deps.events?.emit('job:step', id, 'denied', reason);
   const moved = deps.store.move(id, 'cancelled', { reason }, { from: ['waiting'] });
   if (!moved) throw new DecisionError(`job ${id} changed while it was being denied`);
