@@ -119,7 +119,7 @@ describe('migration 0005', () => {
     db.prepare("INSERT INTO job_log (job_id, at, kind, message) VALUES (1, 1, 'published', 'x')").run();
     db.close();
     store = new Store(file);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(5);
+    expect(store.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(5); // later migrations may follow
     expect(store.get(1)?.status).toBe('succeeded');
     expect(store.logs(1)).toHaveLength(1);
     expect(store.enqueue({ rule: 'r', file: null, sha256: null, trigger: 'compile', dedupe: false })?.trigger).toBe('compile');
