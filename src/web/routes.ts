@@ -11,7 +11,7 @@ import type { WebDeps } from './deps.js';
 import { sendJson as sendJsonMasked } from './http.js';
 import type { LiveUpdates } from './live.js';
 import type { Router } from './router.js';
-import type { Session } from './session.js';
+import { stillSignedIn, type Session } from './session.js';
 
 /** The JSON API the pages use, and scripts may too (documented in the README). */
 export function routes(router: Router, deps: WebDeps, live: LiveUpdates): void {
@@ -36,7 +36,7 @@ export function routes(router: Router, deps: WebDeps, live: LiveUpdates): void {
     .post('/api/rules/:name/program', ({ res, params, body, actor }) => sendJson(res, 200, postProgram(deps, params.name, body, actor)))
     .get('/api/spending', ({ res, url }) => sendJson(res, 200, spending(deps, url)))
     .get('/api/files', ({ res, url }) => serveFile(deps, res, url))
-    .get('/api/events', ({ req, res }) => live.attach(req, res));
+    .get('/api/events', ({ req, res, session }) => live.attach(req, res, stillSignedIn(deps.store.users, session.person)));
 }
 
 /** Who the page is signed in as, for its header; the token names nobody and may do everything. */

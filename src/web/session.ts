@@ -27,6 +27,15 @@ export function fromThisMachine(req: IncomingMessage): boolean {
 }
 
 /**
+ * For a long-lived request (the live stream): whether its person is still signed in, i.e. not
+ * removed and their link not replaced since. The install's token is never taken back.
+ */
+export function stillSignedIn(users: Users, person: Person | undefined): (() => boolean) | undefined {
+  if (!person) return undefined;
+  return () => users.get(person.name)?.linked_at === person.linked_at;
+}
+
+/**
  * The person (or token holder) behind a request. A link's `?token=` comes first, so opening a
  * new link signs the browser in as that person even if it held another cookie; a link that no
  * longer works is refused, not passed over for the cookie. The install's token was made for one

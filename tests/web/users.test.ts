@@ -12,6 +12,7 @@ import { defaults } from '../../src/config.js';
 import { Events } from '../../src/events.js';
 import { createLogger } from '../../src/log.js';
 import type { JobRow } from '../../src/queue/status.js';
+import { Store } from '../../src/queue/store.js';
 import type { Role } from '../../src/users/roles.js';
 import { hashSecret, newSecret } from '../../src/users/secret.js';
 import { Dashboard } from '../../src/web/server.js';
@@ -145,6 +146,28 @@ describe('people on the dashboard', () => {
     web.store.users.remove('ana');
     expect((await request(web.port, 'GET', '/api/jobs', now)).status).toBe(401);
     expect((await request(web.port, 'GET', '/api/jobs', { Authorization: `Bearer ${fresh}` })).status).toBe(401);
+  });
+
+  it('an open live stream ends when its person is removed from another process', async () => {
+    web = await startDashboard(RULES);
+    const ana = person(web, 'ana', 'viewer');
+    const ended = await new Promise<{ hello: boolean; end: Promise<void> }>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port: web.port, path: '/api/events', headers: { Host: `127.0.0.1:${web.port}`, Cookie: `dropwork_${web.port}=${ana.secret}` } }, (res) => {
+        let text = '';
+        const end = new Promise<void>((done) => res.on('end', () => done()));
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+          if (text.includes('event: hello')) resolve({ hello: true, end });
+        });
+      });
+      req.on('error', reject);
+    });
+    expect(ended.hello).toBe(true);
+    // As `dropwork users remove ana` does it: its own connection to the database.
+    const cli = new Store(web.paths.dbFile);
+    cli.users.remove('ana');
+    cli.close();
+    await ended.end; // the test's timeout is the failure if it never ends
   });
 });
 
