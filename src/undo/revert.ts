@@ -3,18 +3,16 @@ import type { Paths } from '../paths.js';
 import { withPublishLock } from '../publish/lock.js';
 import type { Store } from '../queue/store.js';
 import { applyStep, stepsByJob } from './apply.js';
+import { actorData, type Actor } from '../users/actor.js';
 import { Blobs } from './blobs.js';
 import { planRevert, type Plan, type Step } from './plan.js';
 
-export interface RevertRequest {
+/** Which jobs, how, and who asked (`by` for the history, "by ana from the dashboard"; `who` in its data). */
+export interface RevertRequest extends Actor {
   jobs: number[];
   /** Also revert later jobs that changed the same files, newest first. */
   cascade: boolean;
   dryRun: boolean;
-  /** Who asked, for the history: "by hand", "from the dashboard". */
-  by: string;
-  /** The person's name when known, kept with the job's `reverted` step (src/users/actor.ts). */
-  who?: string | undefined;
   /** The publish lock (src/publish/lock.ts): a revert and a publish never touch one file at once. */
   lock?: string;
 }
@@ -78,7 +76,7 @@ function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string, who: strin
     });
     const at = Date.now();
     if (mark.run(at, by, `reverted ${by}`, at, job).changes === 1) {
-      store.log(job, 'reverted', `reverted ${by}`, who ? { by: who } : undefined);
+      store.log(job, 'reverted', `reverted ${by}`, actorData({ by, who }));
       reverted.push(job);
     }
   }

@@ -6,7 +6,7 @@ export interface Actor {
   /** The phrase the history reads: "by ana from the dashboard", "from the dashboard". */
   by: string;
   /** The person's name when known: a dashboard user, or the person at the command line. */
-  who?: string;
+  who?: string | undefined;
 }
 
 /**
