@@ -15,5 +15,5 @@ export function allows(role: Role, need: Role): boolean {
 export const ROLE_WORDS: Record<Role, string> = {
   viewer: 'sees jobs, rules and spending',
   approver: 'also approves, denies, retries, cancels and reverts jobs, and decides on learned programs',
-  admin: 'everything an approver does, and whatever only admins may do',
+  admin: 'everything an approver does (today no page needs more; kept for settings only admins may change)',
 };
