@@ -11,6 +11,7 @@ import { extendCli } from './cli-extensions.js';
 import { loadPlugins } from './plugin-list.js';
 import { dropworkVersion } from './version.js';
 import { addRevertCommands } from './undo/commands.js';
+import { BY_HELP } from './users/actor.js';
 
 export function buildProgram(): Command {
   const program = new Command('dropwork')
@@ -41,8 +42,8 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .action(jobsList);
   jobs.command('show').argument('<id>').description('everything about a job, with its step log').option('--json', 'as JSON').action(jobsShow);
-  jobs.command('retry').argument('<id>').description('queue a failed, skipped or cancelled job again').action(jobsRetry);
-  jobs.command('cancel').argument('<id>').description('cancel a queued, running or waiting job').action(jobsCancel);
+  jobs.command('retry').argument('<id>').description('queue a failed, skipped or cancelled job again').option('--by <name>', BY_HELP).action(jobsRetry);
+  jobs.command('cancel').argument('<id>').description('cancel a queued, running or waiting job').option('--by <name>', BY_HELP).action(jobsCancel);
 
   program.command('run').argument('[file]').description('queue a file by hand, or run a scheduled rule now with --rule (runs it here if the daemon is not running)')
     .option('--rule <rule>', 'the rule to use (default: every rule that matches); without FILE, a scheduled rule to run now')

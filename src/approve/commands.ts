@@ -4,12 +4,11 @@ import { setEntryRenderer } from '../commands/jobs.js';
 import { toView } from '../queue/status.js';
 import type { LogEntry } from '../queue/store.js';
 import { RuleSet } from '../rules/registry.js';
+import { BY_HELP, cliActor } from '../users/actor.js';
 import { approveJob, DecisionError, denyJob, pendingChanges } from './decide.js';
 
-const BY = 'from the command line';
-
 /** `jobs approve ID`: publish a held job's outputs. Needs no daemon: it is all in the database. */
-export function jobsApprove(rawId: string, opts: { json?: boolean }): void {
+export function jobsApprove(rawId: string, opts: { json?: boolean; by?: string }): void {
   const id = parseId(rawId);
   const p = paths();
   const rules = new RuleSet(p.rulesDir, p.files);
@@ -17,7 +16,7 @@ export function jobsApprove(rawId: string, opts: { json?: boolean }): void {
   withStore((store) => {
     const row = store.get(id);
     const changes = row ? pendingChanges(row, rules.rules.get(row.rule)) : [];
-    const { job, done } = decide(() => approveJob({ store, paths: p, by: BY }, id, rules.rules));
+    const { job, done } = decide(() => approveJob({ store, paths: p, ...cliActor(opts.by) }, id, rules.rules));
     if (opts.json) return printJson({ ...toView(job), changes, done });
     const lines = [`job ${id} approved${job.reason ? ` — ${job.reason}` : ''}`];
     if (changes.length) lines.push('changes outside its outputs, as listed for approval:', ...changes.map((c) => `  ${c}`));
@@ -27,10 +26,10 @@ export function jobsApprove(rawId: string, opts: { json?: boolean }): void {
 }
 
 /** `jobs deny ID [--reason]`: discard a held job's outputs; nothing is published or moved. */
-export function jobsDeny(rawId: string, opts: { reason?: string; json?: boolean }): void {
+export function jobsDeny(rawId: string, opts: { reason?: string; json?: boolean; by?: string }): void {
   const id = parseId(rawId);
   withStore((store, p) => {
-    const job = decide(() => denyJob({ store, paths: p, by: BY }, id, opts.reason));
+    const job = decide(() => denyJob({ store, paths: p, ...cliActor(opts.by) }, id, opts.reason));
     if (opts.json) return printJson(toView(job));
     process.stdout.write(`job ${id} ${job.reason ?? 'denied'}; its outputs were discarded and nothing was changed\n`);
   });
@@ -61,7 +60,7 @@ export function addApprovalCommands(program: Command): void {
   const jobs = program.commands.find((c) => c.name() === 'jobs');
   if (!jobs) return;
   jobs.command('approve').argument('<id>').description('publish the outputs of a job waiting for approval (and apply its after:)')
-    .option('--json', 'as JSON').action(jobsApprove);
+    .option('--by <name>', BY_HELP).option('--json', 'as JSON').action(jobsApprove);
   jobs.command('deny').argument('<id>').description('discard the outputs of a job waiting for approval')
-    .option('--reason <text>', 'why, recorded with the job').option('--json', 'as JSON').action(jobsDeny);
+    .option('--reason <text>', 'why, recorded with the job').option('--by <name>', BY_HELP).option('--json', 'as JSON').action(jobsDeny);
 }

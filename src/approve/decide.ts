@@ -6,6 +6,7 @@ import type { JobRow } from '../queue/status.js';
 import type { Store } from '../queue/store.js';
 import { redact } from '../redact.js';
 import type { Rule } from '../rules/rule.js';
+import { actorData, type Actor } from '../users/actor.js';
 import { AWAITING_APPROVAL, heldPayload, outsideChanges, rememberApproval, type HeldPayload } from '../run/approval.js';
 import { finishPublishing, jobDir } from '../run/execute.js';
 import { saveJournal } from '../undo/journal.js';
@@ -13,13 +14,12 @@ import { saveJournal } from '../undo/journal.js';
 /** A decision that cannot be made: the message says why, in the person's words. */
 export class DecisionError extends Error {}
 
-export interface DecisionDeps {
+/** What a decision needs, and who made it (`by` for the step log, `who` in its data). */
+export interface DecisionDeps extends Actor {
   store: Store;
   paths: Paths;
   /** The daemon's events when the decision is made inside it (the dashboard), for live pages. */
   events?: Events | undefined;
-  /** Who decided, for the step log: "from the command line", "from the dashboard". */
-  by: string;
 }
 
 export interface Approved {
@@ -77,7 +77,7 @@ export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Ru
     deps.events?.emit('job:step', id, kind, clean);
     if (kind === 'published' || kind === 'after') done.push(clean);
   };
-  step('approved', `approved ${deps.by}`);
+  step('approved', `approved ${deps.by}`, actorData(deps));
   try {
     // The rule as shown when the job was held: approving does what the person saw.
     const heldRule: Rule = { ...rule, after: held.after };
@@ -107,7 +107,7 @@ export function denyJob(deps: DecisionDeps, id: number, why?: string): JobRow {
   const reason = why?.trim() ? `denied: ${redact(why.trim())}` : 'denied';
   takeHeld(deps.store, id, reason);
   fs.rmSync(jobDir(deps.paths.jobsDir, id), { recursive: true, force: true });
-  deps.store.log(id, 'denied', `${reason} (${deps.by}); its staged outputs were discarded`);
+  deps.store.log(id, 'denied', `${reason} (${deps.by}); its staged outputs were discarded`, actorData(deps));
   deps.events?.emit('job:step', id, 'denied', reason);
   const moved = deps.store.move(id, 'cancelled', { reason }, { from: ['waiting'] });
   if (!moved) throw new DecisionError(`job ${id} changed while it was being denied`);

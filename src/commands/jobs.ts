@@ -1,6 +1,7 @@
 import { jobLine, localClock, localTime, statusWord, zoneName } from '../human.js';
 import { heldPayload } from '../run/approval.js';
 import { cancelJob, retryJob } from '../run/control.js';
+import { cliActor } from '../users/actor.js';
 import { isJobStatus, JOB_STATUSES, toView, type JobView } from '../queue/status.js';
 import type { LogEntry } from '../queue/store.js';
 import { CliError, parseId, printJson, table, withStore } from './shared.js';
@@ -83,23 +84,23 @@ export function jobsShow(rawId: string, opts: { json?: boolean }): void {
   });
 }
 
-export function jobsRetry(rawId: string): void {
+export function jobsRetry(rawId: string, opts: { by?: string } = {}): void {
   const id = parseId(rawId);
   withStore((store) => {
     const row = store.get(id);
     if (!row) throw new CliError(`no job ${id}`);
-    const r = retryJob(store, row, 'by hand');
+    const r = retryJob(store, row, cliActor(opts.by));
     if (!r.ok) throw new CliError(r.why);
     process.stdout.write(`job ${id} queued again\n`);
   });
 }
 
-export function jobsCancel(rawId: string): void {
+export function jobsCancel(rawId: string, opts: { by?: string } = {}): void {
   const id = parseId(rawId);
   withStore((store, p) => {
     const row = store.get(id);
     if (!row) throw new CliError(`no job ${id}`);
-    const r = cancelJob(store, p.jobsDir, row, 'by hand');
+    const r = cancelJob(store, p.jobsDir, row, cliActor(opts.by));
     if (!r.ok) throw new CliError(r.why);
     process.stdout.write(`job ${id} cancelled${r.was === 'running' ? '; it stops within a second and publishes nothing' : ''}\n`);
   });

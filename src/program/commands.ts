@@ -8,6 +8,7 @@ import { CliError, paths, printJson, withStore } from '../commands/shared.js';
 import type { Store } from '../queue/store.js';
 import { RuleSet } from '../rules/registry.js';
 import { decideProgram, liveProgram, modelCostPerFile, noProgramView, programView, type Decision } from './decide.js';
+import { BY_HELP, cliActor } from '../users/actor.js';
 import type { Program } from './store.js';
 
 interface ProgramOptions {
@@ -15,6 +16,7 @@ interface ProgramOptions {
   reject?: boolean;
   forget?: boolean;
   json?: boolean;
+  by?: string;
 }
 
 function describe(store: Store, p: Program): string {
@@ -38,7 +40,7 @@ export function rulesProgram(name: string, opts: ProgramOptions): void {
   withStore((store) => {
     const decision = chosen[0];
     if (decision) {
-      const r = decideProgram(store, name, decision, 'by hand', rule);
+      const r = decideProgram(store, name, decision, cliActor(opts.by).by, rule);
       if (!r.ok) throw new CliError(r.why);
       if (opts.json) return printJson(r.program ? programView(store, r.program) : { rule: name, retired: r.retired ?? 0 });
       if (decision === 'forget') return void process.stdout.write(r.retired ? `${name}: its program is retired; the next files go to the agent, which relearns the task\n` : `${name} has no program to forget\n`);
@@ -62,5 +64,5 @@ export function addProgramCommand(program: Command): void {
     .option('--approve', 'run new files with the program, without the model')
     .option('--reject', 'do not use this program')
     .option('--forget', 'retire the program: the agent does the files again and relearns')
-    .option('--json', 'as JSON').action(rulesProgram);
+    .option('--by <name>', BY_HELP).option('--json', 'as JSON').action(rulesProgram);
 }

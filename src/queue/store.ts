@@ -1,6 +1,7 @@
 import type { Db, Statement } from './db.js';
 import { openDb } from './db.js';
 import { Drops } from './drops.js';
+import { Users } from './users.js';
 import { canMove, sourcesOf, type JobRow, type JobStatus, type JobTrigger, type Usage } from './status.js';
 
 export interface NewJob {
@@ -56,6 +57,8 @@ export interface LogEntry {
 export class Store {
   readonly db: Db;
   readonly drops: Drops;
+  /** The dashboard's people and the hashes of their sign-in secrets. */
+  readonly users: Users;
   private readonly stmt;
   /**
    * move() statements by SQL text (a handful: one per target status and patch shape). Preparing
@@ -68,6 +71,7 @@ export class Store {
     this.db = typeof where === 'string' ? openDb(where) : where;
     const db = this.db;
     this.drops = new Drops(db);
+    this.users = new Users(db);
     this.stmt = {
       insert: db.prepare(`INSERT INTO jobs (rule, file, sha256, dedupe_key, trigger, status, reason, payload, run_at, created_at, updated_at, finished_at, collected_by)
         VALUES (@rule, @file, @sha256, @dedupe_key, @trigger, @status, @reason, @payload, @now, @now, @now, @finished_at, @host)

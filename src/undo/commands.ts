@@ -3,15 +3,15 @@ import { CliError, parseId, printJson, withStore } from '../commands/shared.js';
 import { localTime } from '../human.js';
 import { publishLockFile } from '../run/execute.js';
 import type { Store } from '../queue/store.js';
+import { BY_HELP, cliActor } from '../users/actor.js';
 import { parseWhen } from './time.js';
 import { blobsFor, describeStep, jobsOfRuleBetween, planView, revertJobs, type RevertResult } from './revert.js';
-
-const BY = 'by hand';
 
 interface RevertOptions {
   dryRun?: boolean;
   cascade?: boolean;
   json?: boolean;
+  by?: string;
 }
 
 /** `jobs revert ID`: put back what one job changed. */
@@ -19,7 +19,7 @@ export function jobsRevert(rawId: string, opts: RevertOptions): void {
   const id = parseId(rawId);
   withStore((store, p) => {
     if (!store.get(id)) throw new CliError(`no job ${id}`);
-    report(store, revertJobs(store, blobsFor(p), { jobs: [id], cascade: !!opts.cascade, dryRun: !!opts.dryRun, by: BY, lock: publishLockFile(p) }), opts);
+    report(store, revertJobs(store, blobsFor(p), { jobs: [id], cascade: !!opts.cascade, dryRun: !!opts.dryRun, ...cliActor(opts.by), lock: publishLockFile(p) }), opts);
   });
 }
 
@@ -36,7 +36,7 @@ export function rulesRevert(rule: string, opts: RevertOptions & { since?: string
       if (opts.json) return printJson({ ok: true, dry_run: !!opts.dryRun, jobs: [], already_reverted: [], steps: [], blockers: [], refused: [], reverted: [] });
       return void process.stdout.write(`no finished jobs of ${rule} between ${localTime(since)} and ${localTime(until)}\n`);
     }
-    report(store, revertJobs(store, blobsFor(p), { jobs, cascade: !!opts.cascade, dryRun: !!opts.dryRun, by: BY, lock: publishLockFile(p) }), opts);
+    report(store, revertJobs(store, blobsFor(p), { jobs, cascade: !!opts.cascade, dryRun: !!opts.dryRun, ...cliActor(opts.by), lock: publishLockFile(p) }), opts);
   });
 }
 
@@ -65,12 +65,12 @@ export function addRevertCommands(program: Command): void {
   jobs?.command('revert').argument('<id>').description('put back what a job changed: remove its outputs, restore what it replaced or appended to, return its original')
     .option('--dry-run', 'list what would happen and change nothing')
     .option('--cascade', 'also revert later jobs that changed the same files, newest first')
-    .option('--json', 'as JSON').action(jobsRevert);
+    .option('--by <name>', BY_HELP).option('--json', 'as JSON').action(jobsRevert);
   const rules = program.commands.find((c) => c.name() === 'rules');
   rules?.command('revert').argument('<rule>').description("revert every job of a rule in a time window, newest first")
     .option('--since <time>', 'from: "2026-11-30 14:00", "2h", "30m", "today"')
     .option('--until <time>', 'to (default: now)')
     .option('--dry-run', 'list what would happen and change nothing')
     .option('--cascade', 'also revert later jobs (of any rule) that changed the same files')
-    .option('--json', 'as JSON').action(rulesRevert);
+    .option('--by <name>', BY_HELP).option('--json', 'as JSON').action(rulesRevert);
 }

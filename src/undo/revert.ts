@@ -3,16 +3,16 @@ import type { Paths } from '../paths.js';
 import { withPublishLock } from '../publish/lock.js';
 import type { Store } from '../queue/store.js';
 import { applyStep, stepsByJob } from './apply.js';
+import { actorData, type Actor } from '../users/actor.js';
 import { Blobs } from './blobs.js';
 import { planRevert, type Plan, type Step } from './plan.js';
 
-export interface RevertRequest {
+/** Which jobs, how, and who asked (`by` for the history, "by ana from the dashboard"; `who` in its data). */
+export interface RevertRequest extends Actor {
   jobs: number[];
   /** Also revert later jobs that changed the same files, newest first. */
   cascade: boolean;
   dryRun: boolean;
-  /** Who asked, for the history: "by hand", "from the dashboard". */
-  by: string;
   /** The publish lock (src/publish/lock.ts): a revert and a publish never touch one file at once. */
   lock?: string;
 }
@@ -59,12 +59,12 @@ export function revertJobs(store: Store, blobs: Blobs, req: RevertRequest): Reve
   if (why) return { ok: false, plan, why };
   if (req.dryRun || plan.jobs.length === 0) return { ok: true, plan, reverted: [] };
   const record = store.db.prepare('INSERT INTO reverts (jobs, by, started_at) VALUES (?, ?, ?) RETURNING id').get(JSON.stringify(plan.jobs), req.by, Date.now()) as { id: number };
-  const reverted = carryOut(store, blobs, plan, req.by, req.lock);
+  const reverted = carryOut(store, blobs, plan, req.by, req.who, req.lock);
   store.db.prepare('UPDATE reverts SET finished_at = ? WHERE id = ?').run(Date.now(), record.id);
   return { ok: true, plan, reverted };
 }
 
-function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string, lock: string | undefined): number[] {
+function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string, who: string | undefined, lock: string | undefined): number[] {
   const mark = store.db.prepare("UPDATE jobs SET status = 'reverted', reverted_at = ?, reverted_by = ?, reason = ?, updated_at = ? WHERE id = ? AND status = 'succeeded'");
   const reverted: number[] = [];
   for (const [job, steps] of stepsByJob(plan)) {
@@ -76,7 +76,7 @@ function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string, lock: stri
     });
     const at = Date.now();
     if (mark.run(at, by, `reverted ${by}`, at, job).changes === 1) {
-      store.log(job, 'reverted', `reverted ${by}`);
+      store.log(job, 'reverted', `reverted ${by}`, actorData({ by, who }));
       reverted.push(job);
     }
   }

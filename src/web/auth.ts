@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { sameToken } from './token.js';
 
 /** How a request proved it may see the dashboard. */
 export type Credential = 'cookie' | 'bearer' | 'query';
@@ -9,24 +8,16 @@ export function cookieName(port: number): string {
   return `dropwork_${port}`;
 }
 
+/** The session cookie holds the secret the browser signed in with: the token or a person's. */
 export function sessionCookie(port: number, token: string): string {
   return `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=31536000`;
 }
 
-function cookie(req: IncomingMessage, name: string): string | undefined {
+export function cookieValue(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
-  return undefined;
-}
-
-/** The credential a request carries that matches the token, if any. */
-export function credentialOf(req: IncomingMessage, url: URL, token: string, port: number): Credential | undefined {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ') && sameToken(auth.slice(7).trim(), token)) return 'bearer';
-  if (sameToken(cookie(req, cookieName(port)), token)) return 'cookie';
-  if (sameToken(url.searchParams.get('token') ?? undefined, token)) return 'query';
   return undefined;
 }
 

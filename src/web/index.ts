@@ -1,4 +1,5 @@
 import '../approve/index.js';
+import '../users/index.js';
 import { addCommands } from '../cli-extensions.js';
 import type { Daemon } from '../daemon.js';
 import { errorCode, errorMessage } from '../errors.js';
@@ -33,7 +34,11 @@ async function start(daemon: Daemon): Promise<void> {
     setJobLink((job) => `${dashboardUrl(config, port)}jobs/${job.id}`);
     daemon.log.info('the dashboard is up; open it with: dropwork ui', { url: facts.url });
     if (!LOOPBACK.has(config.host)) {
-      daemon.log.warn(`the dashboard listens on ${config.host} (config host), not just this machine; it still needs the token`);
+      const people = daemon.store.users.count();
+      // Not refused: people added later (or the last one removed) take effect without a restart,
+      // because each request is checked; other machines never get in on the install's token.
+      if (people === 0) daemon.log.warn(`the dashboard listens on ${config.host} (config host) but has no users yet: other machines are turned away until you add one with: dropwork users add NAME`);
+      else daemon.log.info(`the dashboard is open to the network on ${config.host} for ${people} user(s), each with their own sign-in link`);
     }
   } catch (err) {
     const why = errorCode(err) === 'EADDRINUSE'

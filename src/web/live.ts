@@ -14,6 +14,8 @@ const JOB_EVENTS = ['job:queued', 'job:started', 'job:succeeded', 'job:failed', 
  */
 export class LiveUpdates {
   private readonly clients = new Set<ServerResponse>();
+  /** For a person's page: whether they may still watch (not removed, link not replaced). */
+  private readonly stillAllowed = new Map<ServerResponse, () => boolean>();
   private readonly unsubscribe: (() => void)[] = [];
   private timers: NodeJS.Timeout[] = [];
   private lastVersion = -1;
@@ -43,11 +45,15 @@ export class LiveUpdates {
     return this.clients.size;
   }
 
-  attach(req: IncomingMessage, res: ServerResponse): void {
+  attach(req: IncomingMessage, res: ServerResponse, stillAllowed?: () => boolean): void {
     res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
     res.write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify({ live: this.deps.events !== undefined })}\n\n`);
     this.clients.add(res);
-    req.on('close', () => this.clients.delete(res));
+    if (stillAllowed) this.stillAllowed.set(res, stillAllowed);
+    req.on('close', () => {
+      this.clients.delete(res);
+      this.stillAllowed.delete(res);
+    });
     // The first page sets the baseline, so a commit before the next tick is not taken for it.
     if (this.lastVersion === -1) this.lastVersion = this.dataVersion() ?? -1;
   }
@@ -64,8 +70,22 @@ export class LiveUpdates {
     if (this.clients.size === 0) return;
     const version = this.dataVersion();
     if (version === undefined) return;
-    if (this.lastVersion !== -1 && version !== this.lastVersion) this.send('changed', {});
+    if (this.lastVersion !== -1 && version !== this.lastVersion) {
+      // `users remove` and `users link` commit from another process, so they show up here too:
+      // an open stream ends with them rather than at its next reconnect.
+      this.endRevoked();
+      this.send('changed', {});
+    }
     this.lastVersion = version;
+  }
+
+  private endRevoked(): void {
+    for (const [res, allowed] of this.stillAllowed) {
+      if (allowed()) continue;
+      this.stillAllowed.delete(res);
+      this.clients.delete(res);
+      res.end();
+    }
   }
 
   private send(event: string, data: unknown): void {
@@ -88,5 +108,6 @@ export class LiveUpdates {
     for (const t of this.timers.splice(0)) clearInterval(t);
     for (const res of this.clients) res.end();
     this.clients.clear();
+    this.stillAllowed.clear();
   }
 }

@@ -3,12 +3,14 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { credentialOf, crossSiteRefusal, hostAllowed, sessionCookie } from './auth.js';
+import { allows, type Role } from '../users/roles.js';
+import { crossSiteRefusal, hostAllowed, sessionCookie } from './auth.js';
 import type { WebDeps } from './deps.js';
 import { BASE_HEADERS, HttpError, PAGE_CSP, readJson, sendError } from './http.js';
 import { LiveUpdates } from './live.js';
 import { Router } from './router.js';
 import { routes } from './routes.js';
+import { identify, type Refusal, type Session } from './session.js';
 
 /** The pages and their assets: plain files, no build step (scripts/copy-assets.mjs ships them). */
 export const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
@@ -20,8 +22,8 @@ const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', cs
 
 /**
  * The dashboard: node:http, a small router, JSON under /api/, and the static pages. Every
- * request needs the install's token (a cookie set from the token link, or a bearer header);
- * every change must come from the dashboard's own pages.
+ * request needs the install's token or a person's secret (a cookie set from a link, or a bearer
+ * header); every change must come from the dashboard's own pages, and a person's role must allow it.
  */
 export class Dashboard {
   private server: http.Server | undefined;
@@ -75,15 +77,15 @@ export class Dashboard {
     const isApi = url.pathname.startsWith('/api/');
     try {
       if (!hostAllowed(req, this.host, this.port)) throw new HttpError(421, 'this server answers to 127.0.0.1 and localhost only');
-      const via = credentialOf(req, url, this.token, this.port);
-      if (!via) return this.unauthorised(res, isApi);
-      if (via === 'query' && !isApi && req.method === 'GET') return this.rememberAndRedirect(res, url);
+      const session = identify(req, url, this.token, this.port, this.deps.store.users);
+      if (typeof session === 'string') return this.unauthorised(res, isApi, session);
+      if (session.via === 'query' && !isApi && req.method === 'GET') return this.rememberAndRedirect(res, url, session.secret);
       const method = req.method ?? 'GET';
       if (method === 'POST') {
-        const refusal = crossSiteRefusal(req, via);
+        const refusal = crossSiteRefusal(req, session.via);
         if (refusal) throw new HttpError(403, refusal);
       }
-      if (isApi) return await this.api(req, res, url, method);
+      if (isApi) return await this.api(req, res, url, method, session);
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'pages are read with GET');
       return this.page(res, url.pathname);
     } catch (err) {
@@ -93,12 +95,14 @@ export class Dashboard {
     }
   }
 
-  private async api(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+  private async api(req: IncomingMessage, res: ServerResponse, url: URL, method: string, session: Session): Promise<void> {
     const found = this.router.find(method, url.pathname);
     if (found === 'wrong method') throw new HttpError(405, `${method} is not accepted here`);
     if (!found) throw new HttpError(404, `no API at ${url.pathname}`);
+    if (!allows(session.role, found.need)) throw new HttpError(403, forbidden(session, found.need));
     const body = method === 'POST' ? await readJson(req) : {};
-    await found.handler({ req, res, url, params: found.params, body });
+    const { secret: _, ...who } = session;
+    await found.handler({ req, res, url, params: found.params, body, actor: session.actor, session: who });
   }
 
   private page(res: ServerResponse, pathname: string): void {
@@ -119,16 +123,21 @@ export class Dashboard {
     res.end(body);
   }
 
-  /** The token link: remember it in a cookie, then show the clean URL (no secret in history). */
-  private rememberAndRedirect(res: ServerResponse, url: URL): void {
+  /** A link (the token's or a person's): remember it in a cookie, then show the clean URL (no secret in history). */
+  private rememberAndRedirect(res: ServerResponse, url: URL, secret: string): void {
     url.searchParams.delete('token');
     const clean = url.pathname + (url.search || '');
-    res.writeHead(303, { ...BASE_HEADERS, Location: clean, 'Set-Cookie': sessionCookie(this.port, this.token), 'Cache-Control': 'no-store' });
+    res.writeHead(303, { ...BASE_HEADERS, Location: clean, 'Set-Cookie': sessionCookie(this.port, secret), 'Cache-Control': 'no-store' });
     res.end();
   }
 
-  private unauthorised(res: ServerResponse, isApi: boolean): void {
-    if (isApi) return sendError(res, 401, 'this needs the dashboard token: open the link from `dropwork ui --print-url`, or send Authorization: Bearer TOKEN');
+  private unauthorised(res: ServerResponse, isApi: boolean, why: Refusal): void {
+    if (why === 'token from afar') {
+      const message = 'the install\'s own key opens the dashboard on its own machine only; from another machine, sign in with your own link (an admin makes one with `dropwork users add NAME`)';
+      return isApi ? sendError(res, 401, message) : this.fail(res, 401, `${message[0]?.toUpperCase() ?? ''}${message.slice(1)}.`, false);
+    }
+    if (isApi) return sendError(res, 401, 'this needs a sign-in: open your link (`dropwork users link NAME`, or `dropwork ui --print-url` on this machine), or send Authorization: Bearer SECRET');
+    if (why === 'not valid') return this.fail(res, 401, 'This link or key no longer works: it was replaced by a newer one, or its person was removed. Ask for a new link (`dropwork users link NAME`), or on this machine open the dashboard with `dropwork ui`.', false);
     this.fail(res, 401, 'This dashboard needs its key. Open it with `dropwork ui`, or use the link that `dropwork ui --print-url` prints.', false);
   }
 
@@ -140,6 +149,13 @@ export class Dashboard {
     res.end(html);
   }
 }
+
+function forbidden(session: Session, need: Role): string {
+  const name = session.person?.name ?? 'this key';
+  return `${name} is ${article(session.role)} ${session.role}; this needs ${article(need)} ${need} (an admin can change that: dropwork users role ${session.person?.name ?? 'NAME'} ${need})`;
+}
+
+const article = (role: Role): string => (role === 'viewer' ? 'a' : 'an');
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -107,8 +107,8 @@ describe('a compiled rule', () => {
     expect(shown.stdout).toContain('program v1, suggested');
     expect(shown.stdout).toContain('replay of job');
     expect(shown.stdout).toContain('import csv');
-    const approved = JSON.parse((await cli(home, ['rules', 'program', 'ledger', '--approve', '--json'])).stdout) as { status: string; approved_by: string };
-    expect(approved).toMatchObject({ status: 'approved', approved_by: 'by hand' });
+    const approved = JSON.parse((await cli(home, ['rules', 'program', 'ledger', '--approve', '--by', 'ana', '--json'])).stdout) as { status: string; approved_by: string };
+    expect(approved).toMatchObject({ status: 'approved', approved_by: 'by ana from the command line' });
 
     // A new invoice of a known layout: the program, 0 requests, $0.
     const before = server.messageRequests().length;

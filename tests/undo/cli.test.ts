@@ -44,11 +44,11 @@ describe('dropwork jobs revert', () => {
     expect(dry.stdout).toContain('(dry run: nothing was changed)');
     expect(fs.existsSync(path.join(home.output('docs'), 'archive', 'report.pdf'))).toBe(true);
 
-    const done = await cli(home, ['jobs', 'revert', '1']);
+    const done = await cli(home, ['jobs', 'revert', '1', '--by', 'ana']);
     expect(done.code).toBe(0);
     expect(tree(home.inbox('docs'), home.output('docs'))).toEqual(before);
     const [job] = await jobs();
-    expect(job).toMatchObject({ id: 1, status: 'reverted', reverted: { by: 'by hand' } });
+    expect(job).toMatchObject({ id: 1, status: 'reverted', reverted: { by: 'by ana from the command line' } });
     // The content stays known: dropping it again does not run it.
     expect((await cli(home, ['run', file])).stdout).toContain('already processed this content');
   });

@@ -4,6 +4,7 @@ import { approveJob, DecisionError, denyJob, pendingChanges } from '../../approv
 import { isJobStatus, toView, type JobRow, type JobView } from '../../queue/status.js';
 import { AWAITING_APPROVAL, heldPayload } from '../../run/approval.js';
 import { cancelJob, retryJob } from '../../run/control.js';
+import { dashboardActor, type Actor } from '../../users/actor.js';
 import type { WebDeps } from '../deps.js';
 import { HttpError, optionalString } from '../http.js';
 
@@ -92,8 +93,6 @@ function parseData(data: string | null): unknown {
   }
 }
 
-const BY = 'from the dashboard';
-
 function decided<T>(fn: () => T): T {
   try {
     return fn();
@@ -103,21 +102,21 @@ function decided<T>(fn: () => T): T {
   }
 }
 
-export function approve(deps: WebDeps, raw: string | undefined): unknown {
+export function approve(deps: WebDeps, raw: string | undefined, actor: Actor = dashboardActor()): unknown {
   const row = jobRow(deps, raw);
-  const { job, done } = decided(() => approveJob({ store: deps.store, paths: deps.paths, events: deps.events, by: BY }, row.id, deps.ruleSet().rules));
+  const { job, done } = decided(() => approveJob({ store: deps.store, paths: deps.paths, events: deps.events, ...actor }, row.id, deps.ruleSet().rules));
   return { job: summary(job), done };
 }
 
-export function deny(deps: WebDeps, raw: string | undefined, body: Record<string, unknown>): unknown {
+export function deny(deps: WebDeps, raw: string | undefined, body: Record<string, unknown>, actor: Actor = dashboardActor()): unknown {
   const row = jobRow(deps, raw);
-  const job = decided(() => denyJob({ store: deps.store, paths: deps.paths, events: deps.events, by: BY }, row.id, optionalString(body, 'reason')));
+  const job = decided(() => denyJob({ store: deps.store, paths: deps.paths, events: deps.events, ...actor }, row.id, optionalString(body, 'reason')));
   return { job: summary(job) };
 }
 
 /** As `dropwork jobs retry`: failed, skipped, cancelled and waiting jobs go back to the queue. */
-export function retry(deps: WebDeps, raw: string | undefined): unknown {
-  const r = retryJob(deps.store, jobRow(deps, raw), BY);
+export function retry(deps: WebDeps, raw: string | undefined, actor: Actor = dashboardActor()): unknown {
+  const r = retryJob(deps.store, jobRow(deps, raw), actor);
   if (!r.ok) throw new HttpError(409, r.why);
   deps.events?.emit('job:queued', r.job);
   deps.wake?.();
@@ -125,8 +124,8 @@ export function retry(deps: WebDeps, raw: string | undefined): unknown {
 }
 
 /** As `dropwork jobs cancel`; a held job's staged outputs are discarded with it. */
-export function cancel(deps: WebDeps, raw: string | undefined): unknown {
-  const r = cancelJob(deps.store, deps.paths.jobsDir, jobRow(deps, raw), BY);
+export function cancel(deps: WebDeps, raw: string | undefined, actor: Actor = dashboardActor()): unknown {
+  const r = cancelJob(deps.store, deps.paths.jobsDir, jobRow(deps, raw), actor);
   if (!r.ok) throw new HttpError(409, r.why);
   deps.events?.emit('job:cancelled', r.job);
   return { job: summary(r.job) };

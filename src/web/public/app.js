@@ -1,5 +1,6 @@
 // The dashboard's shell: a tiny router over four pages, and the live connection that tells the
 // open page when jobs move (Server-Sent Events, with polling when they cannot be had).
+import { api } from './api.js';
 import { h } from './dom.js';
 import { mountJobs } from './page-jobs.js';
 import { mountJob } from './page-job.js';
@@ -102,6 +103,18 @@ async function render() {
   current = { cleanup: () => { clearTimeout(timer); unlisten(); page.cleanup?.(); } };
 }
 
+/** Who is signed in, in the top bar; a viewer's page hides the buttons it may not use. */
+async function showWho() {
+  const me = await api('/api/me').catch(() => undefined);
+  if (!me) return;
+  document.body.dataset.role = me.role;
+  if (!me.name) return;
+  const who = document.getElementById('who');
+  who.textContent = `${me.name} · ${me.role}`;
+  who.title = `Signed in as ${me.name} (${me.role})`;
+  who.hidden = false;
+}
+
 document.addEventListener('click', (e) => {
   const a = e.target.closest?.('a[data-link]');
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
@@ -110,3 +123,4 @@ document.addEventListener('click', (e) => {
 });
 window.addEventListener('popstate', render);
 render();
+showWho();

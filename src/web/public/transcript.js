@@ -70,7 +70,10 @@ const LABEL = { step: 'step', staged: 'staged', held: 'held', published: 'publis
 
 export function timelineEntry(e) {
   const extra = e.kind === 'held' && e.data ? [...(e.data.outputs ?? []).map((o) => `will publish ${o}`), ...(e.data.changes ?? [])] : [];
-  return h('li', { class: `tl ${TONE[e.kind] ?? ''}` },
+  // Who did it (a signed-in person, or the login at the command line) is in the message; the
+  // name apart lets a page or a test pick it out.
+  const by = typeof e.data?.by === 'string' ? e.data.by : undefined;
+  return h('li', { class: `tl ${TONE[e.kind] ?? ''}`, 'data-by': by },
     h('time', { datetime: e.at, title: e.at }, clock(e.at)),
     h('span', { class: 'tl-kind' }, LABEL[e.kind] ?? e.kind.replaceAll('_', ' ')),
     h('span', { class: 'tl-text' }, e.message, extra.length ? h('ul', { class: 'tl-extra' }, extra.map((x) => h('li', null, x))) : null));

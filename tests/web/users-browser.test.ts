@@ -1,0 +1,167 @@
+/**
+ * People on the dashboard in a real browser: the real daemon (`dropwork start`) serving it,
+ * links made with the real `dropwork users` command, Debian's Chromium driven by playwright-core.
+ * Screenshots land in .test-artifacts/web/ to be looked at.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '../approve/helpers.js';
+import { freePort, until } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(REPO, '.test-artifacts', 'web');
+const exec = promisify(execFile);
+
+const RULES = `
+- name: receipts
+  watch: inbox/receipts
+  output: outputs/receipts
+  approve: always
+  actions:
+    - copy: "."
+`;
+
+let root: string;
+let home: string;
+let port: number;
+let base: string;
+let daemon: ChildProcess;
+let daemonLog = '';
+let browser: Browser;
+const secrets: string[] = [];
+
+function env(): NodeJS.ProcessEnv {
+  return { ...process.env, HOME: root, DROPWORK_HOME: home, DROPWORK_PORT: String(port), DROPWORK_NOTIFY: 'off', XDG_DATA_HOME: '' };
+}
+
+async function dropwork(...args: string[]): Promise<string> {
+  const { stdout } = await exec(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), ...args], { env: env() });
+  return stdout;
+}
+
+/** `dropwork users add|link`: the link it prints. */
+async function link(...args: string[]): Promise<string> {
+  const out = await dropwork('users', ...args);
+  const found = /^ {2}(http:\/\/\S+)$/m.exec(out)?.[1];
+  if (!found) throw new Error(`no link in:\n${out}`);
+  secrets.push(new URL(found).searchParams.get('token') ?? '');
+  return found;
+}
+
+async function signedIn(url: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => { daemonLog += `\n[page error] ${err.message}`; });
+  await page.goto(url);
+  return page;
+}
+
+async function heldJob(page: Page, name: string): Promise<number> {
+  fs.writeFileSync(path.join(home, 'inbox/receipts', name), `${name}\n`);
+  await page.goto(`${base}/`);
+  const row = page.locator('tr.job-row', { hasText: name });
+  await row.locator('.pill.held').waitFor({ timeout: 20_000 });
+  return Number(await row.getAttribute('data-id'));
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`the browser tests need Debian's chromium at ${CHROMIUM}`);
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-people-'));
+  home = path.join(root, 'home');
+  fs.mkdirSync(path.join(home, 'rules'), { recursive: true });
+  fs.mkdirSync(path.join(home, 'inbox/receipts'), { recursive: true });
+  fs.writeFileSync(path.join(home, 'rules', 'rules.yaml'), RULES);
+  fs.writeFileSync(path.join(home, 'config.yaml'), 'settle_ms: 300\nnotify: false\n');
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  daemon = spawn(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), 'start'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  daemon.stdout?.on('data', (c: Buffer) => { daemonLog += c.toString(); });
+  daemon.stderr?.on('data', (c: Buffer) => { daemonLog += c.toString(); });
+  await until('the dashboard', async () => {
+    if (daemon.exitCode !== null) throw new Error(`the daemon exited:\n${daemonLog}`);
+    return dropwork('ui', '--print-url').then(() => true, () => undefined);
+  }, 30_000);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (daemon && daemon.exitCode === null) {
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    daemon.kill('SIGTERM');
+    await exited;
+  }
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('people on the dashboard, in a browser', () => {
+  it('signs in through a link, approves a held job and sees their name in its timeline; a new link ends the old one; removal ends the session', async () => {
+    const first = await link('add', 'ana', '--role', 'approver');
+    expect(first).toMatch(new RegExp(`^${base}/\\?token=`));
+    const page = await signedIn(first);
+    expect(page.url()).toBe(`${base}/`);
+    const cookie = (await page.context().cookies(base)).find((c) => c.name === `dropwork_${port}`);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await page.locator('#who:not([hidden])').waitFor();
+    expect(await page.locator('#who').textContent()).toBe('ana · approver');
+
+    const id = await heldJob(page, 'taxi.txt');
+    await page.goto(`${base}/jobs/${id}`);
+    await page.getByRole('button', { name: 'Approve and publish' }).click();
+    await page.locator('.title-row .pill.succeeded').waitFor();
+    const step = page.locator('li.tl[data-by="ana"]');
+    await step.waitFor();
+    expect(await step.textContent()).toContain('approved by ana from the dashboard');
+    expect(fs.readFileSync(path.join(home, 'outputs/receipts/taxi.txt'), 'utf8')).toBe('taxi.txt\n');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'people-approved.png'), fullPage: true });
+    // The secret is in no address the browser keeps.
+    expect(await page.evaluate('location.href')).not.toContain('token');
+
+    const second = await link('link', 'ana');
+    const stale = await page.reload();
+    expect(stale?.status()).toBe(401);
+    expect(await page.textContent('body')).toContain('This link or key no longer works');
+    expect((await page.goto(first))?.status()).toBe(401);
+    await page.goto(second);
+    await page.locator('#who:not([hidden])').waitFor();
+    expect(await page.locator('#who').textContent()).toBe('ana · approver');
+
+    await dropwork('users', 'remove', 'ana');
+    expect((await page.reload())?.status()).toBe(401);
+    const kept = (await page.context().cookies(base)).find((c) => c.name === `dropwork_${port}`);
+    expect(kept?.value).toBe(new URL(second).searchParams.get('token'));
+    expect((await fetch(`${base}/api/jobs`, { headers: { Cookie: `${kept?.name ?? ''}=${kept?.value ?? ''}` } })).status).toBe(401);
+    await page.context().close();
+  });
+
+  it('a viewer sees a held job but is offered no decision, and the server refuses one', async () => {
+    const page = await signedIn(await link('add', 'vera', '--role', 'viewer'));
+    await page.locator('#who:not([hidden])').waitFor();
+    expect(await page.locator('#who').textContent()).toBe('vera · viewer');
+    const id = await heldJob(page, 'bus.txt');
+    await page.goto(`${base}/jobs/${id}`);
+    await page.locator('section.approval').waitFor();
+    expect(await page.getByRole('button', { name: 'Approve and publish' }).isVisible()).toBe(false);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'people-viewer.png'), fullPage: true });
+    const status = await page.evaluate(`fetch('/api/jobs/${id}/approve', { method: 'POST', headers: { 'X-Dropwork': '1', 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status)`);
+    expect(status).toBe(403);
+    expect(fs.existsSync(path.join(home, 'outputs/receipts/bus.txt'))).toBe(false);
+    await page.context().close();
+  });
+
+  it('no secret reached the daemon\'s log', () => {
+    expect(secrets.length).toBeGreaterThanOrEqual(3);
+    for (const s of secrets) expect(daemonLog).not.toContain(s);
+    expect(daemonLog).not.toContain('[page error]');
+  });
+});
