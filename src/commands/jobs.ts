@@ -72,6 +72,8 @@ export function jobsShow(rawId: string, opts: { json?: boolean }): void {
       `sha256:   ${view.sha256 ?? ''}`,
       `trigger:  ${view.trigger}, attempt ${view.attempts}`,
       ...(view.runner === 'program' ? [`runner:   program v${view.program_version ?? '?'} (no model call)`] : []),
+      // On a team's database: which host queued it and which ran it.
+      ...(view.collected_by && view.ran_by && view.collected_by !== view.ran_by ? [`hosts:    queued on ${view.collected_by}, run on ${view.ran_by}`] : []),
       `created:  ${localTime(row.created_at)}${row.started_at ? `, started ${localTime(row.started_at)}` : ''}${row.finished_at ? `, finished ${localTime(row.finished_at)}` : ''} (${zoneName(row.created_at)})`,
       `usage:    ${view.usage.input_tokens} in${cached(view)} / ${view.usage.output_tokens} out tokens, $${view.usage.cost_usd.toFixed(4)}`,
       'outputs:',

@@ -56,7 +56,10 @@ describe('leases on a team database', () => {
     const frozen = new Promise<void>((resolve) => { thaw = resolve; });
     let aTried: Promise<Outcome> | undefined;
     const a = host('host-a', url, rule, (ctx) => {
-      aTried = frozen.then(() => executeJob(ctx));
+      // Cut off, host a cannot hear that its job was taken (its cancel watch would tell it once
+      // the network is back): it carries on with a signal nobody aborts, so only the lease check
+      // before publishing stands between it and a second copy.
+      aTried = frozen.then(() => executeJob({ ...ctx, signal: new AbortController().signal }));
       return aTried;
     });
     const b = host('host-b', url, rule, executeJob);

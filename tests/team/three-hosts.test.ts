@@ -84,6 +84,7 @@ describe('a team of three hosts on one PostgreSQL database', () => {
     expect(dbRestarted).toBe(true);
 
     const db = new pg.Client({ connectionString: url });
+    db.on('error', () => undefined); // the cluster stops after the test
     await db.connect();
     const count = async (sql: string): Promise<number> => Number((await db.query<{ n: string }>(sql)).rows[0]!.n);
     const deadline = Date.now() + 300_000;

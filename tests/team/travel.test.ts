@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHome, spawnDaemon, type TestHome } from '../support/home.js';
+import { cli, makeHome, spawnDaemon, type TestHome } from '../support/home.js';
 import { startCluster, type Cluster } from '../support/postgres.js';
 
 let cluster: Cluster;
@@ -32,6 +32,7 @@ describe('files travel with their jobs', () => {
       fs.writeFileSync(path.join(inbox, 'small.txt'), 'a receipt\n');
       fs.writeFileSync(path.join(inbox, 'big.bin'), Buffer.alloc(20_000, 7));
       const db = new pg.Client({ connectionString: url });
+      db.on('error', () => undefined); // the cluster stops after the test
       await db.connect();
       const jobs = async () => (await db.query<{ id: string; file: string; status: string; reason: string | null; ran_by: string | null }>('SELECT id, file, status, reason, ran_by FROM dropwork.jobs ORDER BY id')).rows;
       const until = Date.now() + 60_000;
@@ -55,6 +56,8 @@ describe('files travel with their jobs', () => {
       const log = (await db.query<{ message: string }>("SELECT message FROM dropwork.job_log WHERE job_id = $1 AND kind = 'after' ORDER BY id", [small!.id])).rows.map((r) => r.message);
       expect(log[0]).toMatch(/the original is in an inbox of laptop/);
       expect(log[1]).toMatch(/moved the original to the trash .* \(on laptop\)/);
+      const shown = await cli(worker, ['jobs', 'show', small!.id]);
+      expect(shown.stdout).toContain('hosts:    queued on laptop, run on server');
       // The travelling copy is let go once the laptop has tidied up.
       expect(Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM dropwork.job_files')).rows[0]!.n)).toBe(0);
       // It ran from the copy: the worker's jobs folder kept nothing of it.
