@@ -71,7 +71,7 @@ export function dbCopy(url: string): string {
     return `Copied ${p.dbFile} into ${redactUrl(url)} (schema version ${pg.version()}):\n`
       + table([['table', 'rows'], ...copied.map((t) => [t.table, String(t.rows)])]).replace(/^/gm, '  ')
       + `${total} row(s) in all; new ids continue after the copied ones.\n`
-      + `Next: set database: ${redactUrl(url)} in config.yaml (or DROPWORK_DATABASE_URL) on each host.\n`;
+      + 'Next: on each host, set database: to this URL in config.yaml (or DROPWORK_DATABASE_URL) and start dropwork.\n';
   } catch (err) {
     if (err instanceof CopyRefused) throw new CliError(`nothing was copied: ${err.message}`);
     throw err;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/doctor/checks/index.js';
 import { clockVerdict, teamClockCheck, teamDatabaseCheck, teamSchemaCheck } from '../../src/doctor/checks/team-database.js';
+import { undoCheck } from '../../src/doctor/checks/undo.js';
 import { doctorContext, formatReport, runDoctor, type DoctorReport } from '../../src/doctor/run.js';
 import { probeTeamDatabase } from '../../src/doctor/team-probe.js';
 import { resolvePaths } from '../../src/paths.js';
@@ -35,9 +36,9 @@ function withPassword(url: string): string {
   return u.toString();
 }
 
-function doctor(url: string | undefined): Promise<DoctorReport> {
+function doctor(url: string | undefined, checks = TEAM): Promise<DoctorReport> {
   const env: NodeJS.ProcessEnv = { DROPWORK_HOME: dir, ...(url ? { DROPWORK_DATABASE_URL: url } : {}) };
-  return runDoctor(TEAM, doctorContext(resolvePaths(env), env));
+  return runDoctor(checks, doctorContext(resolvePaths(env), env));
 }
 
 const verdicts = (r: DoctorReport): [string, string][] => r.checks.map((c) => [c.id, c.status]);
@@ -51,8 +52,8 @@ describe('the doctor on a team database', () => {
   it('passes a migrated database whose server keeps this host\'s time, and never shows the password', async () => {
     const url = withPassword(cluster.database());
     new PostgresDb(url).close();
-    const r = await doctor(url);
-    expect(verdicts(r)).toEqual([['team-database', 'pass'], ['team-schema', 'pass'], ['team-clock', 'pass']]);
+    const r = await doctor(url, [...TEAM, undoCheck]);
+    expect(verdicts(r)).toEqual([['team-database', 'pass'], ['team-schema', 'pass'], ['team-clock', 'pass'], ['undo', 'pass']]);
     expect(r.checks[0]?.summary).toMatch(/postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/t_\w+ answers \(PostgreSQL \d+/);
     expect(r.checks[1]?.summary).toBe(`schema version ${schemaVersion()}, this dropwork's`);
     expect(r.checks[2]?.summary).toMatch(/^the server's clock is 0\.\d s (ahead of|behind) this host's$/);
@@ -86,7 +87,7 @@ describe('the doctor on a team database', () => {
     cluster.stop();
     try {
       const started = Date.now();
-      const r = await doctor(url);
+      const r = await doctor(url, [...TEAM, undoCheck]);
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(verdicts(r)).toEqual([['team-database', 'fail']]);
       expect(r.checks[0]?.summary).toMatch(/cannot be reached: .*(ECONNREFUSED|connect)/i);
