@@ -141,6 +141,11 @@ describe('dropwork db copy', () => {
     expect(gone.stderr).not.toContain(PASSWORD);
     const notPg = await cli(['db', 'copy', '--to', 'mysql://x@y/z'], m.env);
     expect(notPg.stderr).toContain('--to takes a postgres:// URL');
+    // A daemon at work would change jobs after they were copied.
+    fs.writeFileSync(resolvePaths(m.env).pidFile, `${process.pid}\n`);
+    const running = await cli(['db', 'copy', '--to', database()], m.env);
+    expect(running.code).toBe(1);
+    expect(running.stderr).toContain(`the daemon is running (pid ${process.pid}); stop it first`);
   });
 });
 

@@ -137,6 +137,8 @@ describe.each(stores())('a team on one store ($name)', (backend) => {
     }
     expect(first.requeued.map((r) => r.id)).toEqual([mine.id]);
     expect(status()).toEqual(['queued', 'running', 'running']);
+    // Without a host name only jobs whose lease ran out are anyone's to take back.
+    expect(store.recover(3, undefined, 2000).requeued).toEqual([]);
     expect(store.get(theirs.id)?.crashes).toBe(0);
     const later = store.recover(3, 'h1', 1000 + store.leaseMs + 1);
     expect(later.requeued.map((r) => r.id).sort()).toEqual([theirs.id, similar.id]);
