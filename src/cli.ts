@@ -11,6 +11,7 @@ import { extendCli } from './cli-extensions.js';
 import { loadPlugins } from './plugin-list.js';
 import { dropworkVersion } from './version.js';
 import { addRevertCommands } from './undo/commands.js';
+import { addDbCommands } from './commands/db.js';
 import { BY_HELP } from './users/actor.js';
 
 export function buildProgram(): Command {
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
     .action(async (file: string | undefined, o: Parameters<typeof runFile>[1]) => { process.exitCode = await runFile(file, o); });
 
   addRevertCommands(program);
+  addDbCommands(program);
   extendCli(program);
   return program;
 }

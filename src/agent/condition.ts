@@ -12,7 +12,7 @@ import type { Paths } from '../paths.js';
 import type { Usage } from '../queue/status.js';
 import type { Store } from '../queue/store.js';
 import type { Rule } from '../rules/rule.js';
-import { sha256Text } from '../watch/fingerprint.js';
+import { conditionKey, keepDecision, keptDecision } from './condition-cache.js';
 import { conditionContent } from './condition-content.js';
 import { PromptMeter, fitToCap } from './cost-cap.js';
 import { priceFor, usageOf, formatUsd } from './pricing.js';
@@ -57,23 +57,11 @@ const DECIDE: Anthropic.Tool = {
 
 const answer = z.object({ match: z.boolean(), reason: z.string().min(1).max(2000) });
 
-interface Row {
-  match: number;
-  reason: string;
-  model: string;
-}
-
-function cacheKey(rule: Rule, sha256: string): string {
-  return sha256Text(`${rule.name}\n${sha256}\n${rule.if ?? ''}`);
-}
-
 export async function decideCondition(input: ConditionInput): Promise<Decision> {
   const { rule, config, store } = input;
-  const key = input.sha256 ? cacheKey(rule, input.sha256) : undefined;
-  if (key) {
-    const row = store.db.prepare('SELECT match, reason, model FROM condition_cache WHERE key = ?').get(key) as Row | undefined;
-    if (row) return { match: row.match === 1, reason: row.reason, model: row.model, cached: true, costUsd: 0 };
-  }
+  const key = input.sha256 ? conditionKey(rule, input.sha256) : undefined;
+  const kept = key ? keptDecision(store.db, key) : undefined;
+  if (kept) return { ...kept, cached: true, costUsd: 0 };
   const creds = readyToAsk(store, config, input.paths.home);
   const model = config.condition_model;
   const content = await conditionContent(input.file, rule.input, config.provider.pdf);
@@ -117,10 +105,6 @@ export async function decideCondition(input: ConditionInput): Promise<Decision> 
     throw new UnrecoverableError(`the condition model gave no decision${said ? `; it said: ${said.slice(0, 300)}` : ''}`);
   }
   const decision: Decision = { ...parsed.data, model, cached: false, costUsd: usage.cost_usd };
-  if (key && input.sha256) {
-    store.db.prepare(`INSERT INTO condition_cache (key, rule, sha256, match, reason, model, cost_usd, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (key) DO UPDATE SET rule = excluded.rule, sha256 = excluded.sha256, match = excluded.match, reason = excluded.reason, model = excluded.model, cost_usd = excluded.cost_usd, decided_at = excluded.decided_at`)
-      .run(key, rule.name, input.sha256, decision.match ? 1 : 0, decision.reason, model, usage.cost_usd, Date.now());
-  }
+  if (key && input.sha256) keepDecision(store.db, key, { ...decision, rule: rule.name, sha256: input.sha256 });
   return decision;
 }

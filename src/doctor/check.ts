@@ -29,6 +29,8 @@ export interface DoctorContext {
 export interface Check {
   id: string;
   title: string;
+  /** Whether the check means anything on this setup (a team's database, say); left out if not. @default always */
+  applies?(ctx: DoctorContext): boolean;
   run(ctx: DoctorContext): CheckResult | Promise<CheckResult>;
 }
 

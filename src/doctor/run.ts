@@ -36,7 +36,7 @@ export function doctorContext(paths: Paths, env: NodeJS.ProcessEnv = process.env
 
 /** Runs every check at once (they wait on different things) and reports them in order. */
 export async function runDoctor(checks: Check[], ctx: DoctorContext): Promise<DoctorReport> {
-  const findings = await Promise.all(checks.map(async (check): Promise<Finding> => {
+  const findings = await Promise.all(checks.filter((c) => c.applies?.(ctx) ?? true).map(async (check): Promise<Finding> => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<CheckResult>((resolve) => {
       timer = setTimeout(() => resolve(fail(`no answer within ${CHECK_TIMEOUT_MS / 1000} s`, 'run dropwork doctor again; if it hangs again, this is the part to look at')), CHECK_TIMEOUT_MS);

@@ -317,7 +317,8 @@ export class Store {
     const params: Record<string, unknown> = {};
     if (f.status) { where.push('status = @status'); params.status = f.status; }
     if (f.rule) { where.push('rule = @rule'); params.rule = f.rule; }
-    if (f.search) { where.push("file LIKE @search ESCAPE '\\'"); params.search = `%${f.search.replace(/[%_\\]/g, '\\$&')}%`; }
+    // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+    if (f.search) { where.push("lower(file) LIKE lower(@search) ESCAPE '\\'"); params.search = `%${f.search.replace(/[%_\\]/g, '\\$&')}%`; }
     if (f.since !== undefined) { where.push('created_at >= @since'); params.since = f.since; }
     if (f.until !== undefined) { where.push('created_at < @until'); params.until = f.until; }
     params.limit = f.limit ?? 50;

@@ -34,8 +34,9 @@ export function pruneUndo(store: Store, blobs: Blobs, r: Retention, now = Date.n
   const live = (): number => (db.prepare(`SELECT coalesce(sum(b.size), 0) AS n FROM undo_blobs b WHERE EXISTS (SELECT 1 FROM undo_journal u JOIN jobs j ON j.id = u.job_id
       WHERE u.prev_sha256 = b.sha256 AND u.kind = 'replaced' AND j.undo_expired = 0 AND j.status = 'succeeded')`).get() as { n: number }).n;
   if (live() > budget) {
-    const oldestFirst = db.prepare(`SELECT DISTINCT j.id FROM jobs j JOIN undo_journal u ON u.job_id = j.id
-      WHERE u.kind = 'replaced' AND j.undo_expired = 0 AND j.status = 'succeeded' ORDER BY j.finished_at, j.id`).all() as { id: number }[];
+    // EXISTS, not DISTINCT over a join: PostgreSQL orders a DISTINCT only by what it selects.
+    const oldestFirst = db.prepare(`SELECT j.id FROM jobs j WHERE j.undo_expired = 0 AND j.status = 'succeeded'
+      AND EXISTS (SELECT 1 FROM undo_journal u WHERE u.job_id = j.id AND u.kind = 'replaced') ORDER BY j.finished_at, j.id`).all() as { id: number }[];
     for (const { id } of oldestFirst) {
       expired += expire.run(id).changes;
       if (live() <= budget) break;

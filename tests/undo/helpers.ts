@@ -6,7 +6,7 @@ import { Store } from '../../src/queue/store.js';
 import { Blobs } from '../../src/undo/blobs.js';
 import { Journal, saveJournal } from '../../src/undo/journal.js';
 
-/** A real history file and real folders; jobs "run" by writing files through a Journal as publishing does. */
+/** A real history (a SQLite file, or a PostgreSQL database) and real folders; jobs "run" by writing files through a Journal as publishing does. */
 export interface UndoBench {
   root: string;
   out: string;
@@ -17,11 +17,12 @@ export interface UndoBench {
   cleanup(): void;
 }
 
-export function undoBench(): UndoBench {
+/** `open`: the history to use (tests/support/stores.ts); a SQLite file in the bench's folder by default. */
+export function undoBench(open?: () => Store): UndoBench {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-undo-'));
   const out = path.join(root, 'outputs');
   fs.mkdirSync(out);
-  const store = new Store(path.join(root, 'dropwork.db'));
+  const store = open ? open() : new Store(path.join(root, 'dropwork.db'));
   const blobs = new Blobs(path.join(root, 'undo', 'blobs'));
   let n = 0;
   return {

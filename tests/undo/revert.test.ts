@@ -1,19 +1,23 @@
-/** Revert against real folders and a real history file: exact bytes back, or nothing touched. */
+/**
+ * Revert against real folders and a real history (a SQLite file, and a PostgreSQL database):
+ * exact bytes back, or nothing touched.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { factsOf } from '../../src/publish/content.js';
-import { revertJobs } from '../../src/undo/revert.js';
+import { jobsOfRuleBetween, resumeReverts, revertJobs } from '../../src/undo/revert.js';
+import { stores } from '../support/stores.js';
 import { append, snapshot, undoBench, write, type UndoBench } from './helpers.js';
 
-let b: UndoBench;
-beforeEach(() => { b = undoBench(); });
-afterEach(() => b.cleanup());
+describe.each(stores())('revert ($name)', (backend) => {
+  let b: UndoBench;
+  beforeEach(() => { b = undoBench(() => backend.open(backend.fresh())); });
+  afterEach(() => b.cleanup());
 
-const revert = (jobs: number[], opts: { cascade?: boolean; dryRun?: boolean } = {}) =>
-  revertJobs(b.store, b.blobs, { jobs, cascade: opts.cascade ?? false, dryRun: opts.dryRun ?? false, by: 'by hand' });
+  const revert = (jobs: number[], opts: { cascade?: boolean; dryRun?: boolean } = {}) =>
+    revertJobs(b.store, b.blobs, { jobs, cascade: opts.cascade ?? false, dryRun: opts.dryRun ?? false, by: 'by hand' });
 
-describe('revert', () => {
   it('removes a file the job created and marks the job reverted, saying by whom', () => {
     const f = path.join(b.out, 'a.txt');
     const id = b.job((j) => write(j, f, 'hello'));
@@ -115,6 +119,22 @@ describe('revert', () => {
     expect(revert([id]).ok).toBe(true);
     const again = revert([id]);
     expect(again.ok && again.plan.alreadyReverted).toEqual([id]);
+  });
+
+  it('finds a rule\'s finished jobs in a time window, and finishes a revert a stop cut short', () => {
+    const f = path.join(b.out, 'a.txt');
+    const first = b.job((j) => write(j, f, 'x'));
+    const other = b.job((j) => write(j, path.join(b.out, 'o.txt'), 'o'), 'other');
+    const second = b.job((j) => write(j, path.join(b.out, 'b.txt'), 'y'));
+    expect(jobsOfRuleBetween(b.store, 'r', 0, Date.now() + 1000)).toEqual([second, first]);
+    expect(jobsOfRuleBetween(b.store, 'other', 0, Date.now() + 1000)).toEqual([other]);
+    expect(jobsOfRuleBetween(b.store, 'r', Date.now() + 1000, Date.now() + 2000)).toEqual([]);
+    // Recorded, then the process was killed before it touched anything.
+    b.store.db.prepare('INSERT INTO reverts (jobs, by, started_at) VALUES (?, ?, ?)').run(JSON.stringify([first]), 'by hand', Date.now());
+    expect(resumeReverts(b.store, b.blobs)).toEqual({ resumed: [first], stuck: [] });
+    expect(fs.existsSync(f)).toBe(false);
+    expect(b.store.get(first)?.status).toBe('reverted');
+    expect(resumeReverts(b.store, b.blobs)).toEqual({ resumed: [], stuck: [] });
   });
 
   it('refuses jobs that did not finish', () => {

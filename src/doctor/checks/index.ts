@@ -8,6 +8,7 @@ import { providerCheck } from './provider.js';
 import { rulesCheck } from './rules.js';
 import { sandboxCheck } from './sandbox.js';
 import { serviceCheck } from './service.js';
+import { teamClockCheck, teamDatabaseCheck, teamSchemaCheck } from './team-database.js';
 import { undoCheck } from './undo.js';
 import { watchLimitCheck } from './watch-limit.js';
 
@@ -15,6 +16,9 @@ import { watchLimitCheck } from './watch-limit.js';
 export const CHECKS: Check[] = [
   nodeCheck,
   databaseCheck,
+  teamDatabaseCheck,
+  teamSchemaCheck,
+  teamClockCheck,
   rulesCheck,
   providerCheck,
   apiKeyCheck,

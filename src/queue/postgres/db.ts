@@ -90,10 +90,11 @@ export function migratePostgres(db: PostgresDb): void {
   db.query('SELECT pg_advisory_lock(4242001)');
   try {
     db.query('CREATE TABLE IF NOT EXISTS dropwork.schema_version (version INTEGER NOT NULL)');
-    const row = db.query('SELECT max(version) AS v FROM dropwork.schema_version').rows[0] as { v: number | null } | undefined;
-    const current = row?.v ?? 0;
+    // Each migration not yet recorded, not only those above the highest: one numbered below
+    // another (two branches each adding one) still runs once on a database that has the other.
+    const applied = new Set((db.query('SELECT version FROM dropwork.schema_version').rows as { version: number }[]).map((r) => r.version));
     for (const m of migrations(MIGRATIONS_DIR)) {
-      if (m.version <= current) continue;
+      if (applied.has(m.version)) continue;
       db.transaction(() => {
         db.query(m.sql);
         db.query('INSERT INTO dropwork.schema_version (version) VALUES ($1)', [m.version]);

@@ -27,7 +27,9 @@ export function spending(deps: WebDeps, url: URL): unknown {
   const first = new Date();
   first.setHours(0, 0, 0, 0);
   first.setDate(first.getDate() - (days - 1));
-  const rows = deps.store.db.prepare(`SELECT date(CAST(started_at / 1000 AS INTEGER), 'unixepoch', 'localtime') AS day, rule,
+  // Seconds as they are, not CAST to an integer: PostgreSQL rounds a cast where SQLite truncates,
+  // which would move a job started in a day's last half second to the next day.
+  const rows = deps.store.db.prepare(`SELECT date(started_at / 1000, 'unixepoch', 'localtime') AS day, rule,
       sum(cost_usd) AS usd, count(*) AS jobs, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
     FROM jobs WHERE started_at >= ? GROUP BY day, rule ORDER BY day`).all(first.getTime()) as DayRow[];
 
