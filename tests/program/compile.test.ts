@@ -101,7 +101,7 @@ describe('a compiled rule', () => {
     expect(program?.status).toBe('suggested');
     expect(program?.replay.map((r) => [r.input, r.exact, r.differences])).toEqual(LEARN.map(([name]) => [name, true, []]));
     expect(d.store.logs(compile.id).map((e) => e.message).join('\n')).toContain('a program is ready: v1 reproduced all 3 examples');
-    expect(plugins().find((p) => p.name === 'programs')?.status?.()).toEqual({ compile: 'ledger: suggest, a program is ready (v1)' });
+    expect(plugins().find((p) => p.name === 'programs')?.status?.()).toEqual({ compile: 'ledger: suggest (the default for do: rules with a sandbox), a program is ready (v1)' });
     // Not approved yet: nothing runs it.
     const shown = await cli(home, ['rules', 'program', 'ledger']);
     expect(shown.stdout).toContain('program v1, suggested');
