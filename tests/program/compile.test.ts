@@ -14,7 +14,7 @@ import { programsOf } from '../../src/program/store.js';
 import { plugins } from '../../src/plugins.js';
 import type { Daemon } from '../../src/daemon.js';
 import { FINAL, type JobRow } from '../../src/queue/status.js';
-import { turn, type MessagesServer } from '../support/messages-server.js';
+import { turn, type MessagesServer, type Turn } from '../support/messages-server.js';
 import { REPO, baseConfig, drop, invoice, jobsOf, makeHome, serve, startDaemon, waitUntil, writeKey, writeRule, type Home } from '../agent/helpers.js';
 
 const TASK = 'This is an invoice. Add one row invoice_number,total to ledger.csv (create it with that header if it does not exist); the total with two decimals.';
@@ -156,6 +156,56 @@ describe('a compiled rule', () => {
     writeRule(home, { name: 'ledger', watch: 'inbox/ledger', output: 'outputs/ledger', files: '*.pdf', do: `${TASK} Also keep the currency.` });
     await waitUntil(() => programsOf(d.store.db, 'ledger').every((p) => p.status === 'retired'), 'the programs to be retired', 30_000);
     expect(programsOf(d.store.db, 'ledger').map((p) => p.reason)).toEqual([expect.stringContaining('changed'), expect.stringContaining('changed')]);
+  }, 600_000);
+
+  it('a rule with an if: learns its do:, and its program runs only on files the condition lets through, the condition still asked once per content', async () => {
+    const { home, d, server } = await setup({ if: 'it is an invoice', compile: 'auto' });
+    const decide = (match: boolean, reason: string): Turn => ({ ...turn.forcedTool({ match, reason }), expect: (req) => expect(JSON.stringify(req.body.messages)).toContain('Condition: it is an invoice') });
+    for (const [i, [name, row]] of LEARN.entries()) {
+      server.enqueue(decide(true, 'An invoice.'));
+      await agentJob(home, d, name, row, i === 0, i === LEARN.length - 1 ? () => scriptCompile(PROGRAM) : undefined);
+    }
+    const compile = await settled(d, (j) => j.trigger === 'compile', 'the compile job');
+    expect(compile.status, compile.reason ?? '').toBe('succeeded');
+    // The compile job has no file to decide about; its model is told the condition is decided for it.
+    expect(d.store.logs(compile.id).map((e) => e.kind)).not.toContain('condition');
+    const asked = server.messageRequests().find((r) => JSON.stringify(r.body.messages[0]).includes('This is a compile job'));
+    expect(JSON.stringify(asked?.body.messages[0])).toContain('The rule only takes files for which this holds: \\"it is an invoice\\"');
+    expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ version: 1, status: 'approved', approvedBy: 'compile: auto (every replay exact)' });
+    expect(plugins().find((p) => p.name === 'programs')?.status?.()).toEqual({ compile: 'ledger: auto (the rule says compile: auto), program v1 runs' });
+
+    // A new invoice: the condition is asked (one request, to the small model), then the program does the task.
+    const before = server.messageRequests().length;
+    server.enqueue(decide(true, 'An invoice.'));
+    drop(home, 'ledger', invoice('FlipkartInvoice.pdf'));
+    const byProgram = await settled(d, (j) => j.file?.endsWith('FlipkartInvoice.pdf') === true, 'the program job');
+    expect(byProgram.status, byProgram.reason ?? '').toBe('succeeded');
+    expect(byProgram.runner).toBe('program');
+    expect(server.messageRequests().slice(before).map((r) => r.body.model)).toEqual(['claude-haiku-4-5']);
+    const kinds = d.store.logs(byProgram.id).map((e) => e.kind);
+    expect(kinds.indexOf('condition')).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf('condition')).toBeLessThan(kinds.indexOf('program'));
+    expect(ledger(home).endsWith('BLR_WFLD20151000982590,319.00\n')).toBe(true);
+    // The job's cost is the condition's, and says so.
+    expect(byProgram.cost_usd).toBeGreaterThan(0);
+    expect((await cli(home, ['jobs'])).stdout).toMatch(/FlipkartInvoice\.pdf .*\$0\.\d{3} \(program v1\)/);
+    expect((await cli(home, ['jobs', 'show', String(byProgram.id)])).stdout).toContain('runner:   program v1 (no model call for the task; the if: check is the usage below)');
+
+    // A file the condition turns down: skipped, the program never runs on it.
+    server.enqueue(decide(false, 'A hotel receipt, not an invoice.'));
+    drop(home, 'ledger', invoice('oyo.pdf'));
+    const no = await settled(d, (j) => j.file?.endsWith('oyo.pdf') === true, 'the receipt job');
+    expect(no.status).toBe('skipped');
+    expect(no.reason).toBe('condition not met: A hotel receipt, not an invoice.');
+    expect(d.store.logs(no.id).map((e) => e.kind)).not.toContain('program');
+    // Run again, the same content is decided from the kept answer: nothing asked, still skipped.
+    const asking = server.messageRequests().length;
+    await cli(home, ['jobs', 'retry', String(no.id)]);
+    await waitUntil(() => { const j = d.store.get(no.id); return j !== undefined && j.attempts === 2 && FINAL.includes(j.status); }, 'the retried receipt job', 60_000);
+    expect(d.store.get(no.id)?.status).toBe('skipped');
+    expect(d.store.logs(no.id).map((e) => e.kind)).toContain('condition_cache');
+    expect(server.messageRequests().length).toBe(asking);
+    expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ runs: 1, fallbacks: 0 });
   }, 600_000);
 
   it('never offers a program that fails its replay, and says which example differed', async () => {
