@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SkipJob, UnrecoverableError } from '../errors.js';
 import { publish } from '../publish/publish.js';
 import { formatBytes } from '../sandbox/limits.js';
-import { untilWritten, writersOf } from '../watch/writers.js';
+import { untilWritten } from '../watch/writers.js';
 import { refuseLinkedFolders } from '../publish/real-folders.js';
 import { applyAfter } from './after.js';
 import { holdForApproval, needsApproval } from './approval.js';
@@ -37,15 +37,6 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   fs.rmSync(ctx.workdir, { recursive: true, force: true });
   fs.mkdirSync(ctx.workdir, { recursive: true });
   if (ctx.job.file) refuseTooLarge(ctx.job.file, ctx.rule.maxFileMb);
-  // A file queued by hand is looked at for writers before publishing (below). The /proc scan
-  // that does it (20-90 ms on a busy machine, most of a program job's time outside its sandbox:
-  // scripts/bench/program.mjs) starts now, beside the runner; publishing uses it if it is at
-  // most 2 s old, as the watcher uses a shared one, and scans afresh otherwise. It sees every
-  // writer that held the file from the job's start; one opening later that writes before
-  // publishing is caught by the content check in finishPublishing.
-  const startedAt = Date.now();
-  const byHand = ctx.job.file !== null && ctx.job.trigger === 'manual';
-  if (byHand && ctx.job.file) void writersOf(ctx.job.file, startedAt).catch(() => undefined);
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
   await recordProduced(ctx, staged);
@@ -55,8 +46,12 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   // job's outputs a half. Wait for it; the check in finishPublishing then sees what it wrote.
   // A file the watcher took was free of writers when it settled (watcher.ts waits for them)
   // and a later write is caught by that check, so only files queued by hand are looked at
-  // here: a /proc scan per job held copy jobs to ~16/s.
-  if (byHand && ctx.job.file) await untilWritten(ctx.job.file, ctx.signal, undefined, undefined, startedAt);
+  // here: a /proc scan per job held copy jobs to ~16/s. The scan (20-90 ms on a busy machine)
+  // may be one a runner started while it waited on something else (the program runner, while
+  // Docker starts its container): one taken since this attempt began, at most 2 s old, as the
+  // watcher shares one. It sees every writer that held the file from then on; one that opened it
+  // later and wrote before now is caught by the content check in finishPublishing.
+  if (ctx.job.file && ctx.job.trigger === 'manual') await untilWritten(ctx.job.file, ctx.signal, undefined, undefined, ctx.job.started_at ?? undefined);
   return finishPublishing(ctx, staged);
 }
 
