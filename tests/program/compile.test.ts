@@ -32,10 +32,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setup(rule: Record<string, unknown> = {}): Promise<{ home: Home; d: Daemon; server: MessagesServer }> {
+async function setup(rule: Record<string, unknown> = {}, config: Record<string, unknown> = {}): Promise<{ home: Home; d: Daemon; server: MessagesServer }> {
   const home = makeHome();
   server = await serve();
-  baseConfig(home, server, { sandbox: 'docker' });
+  baseConfig(home, server, { sandbox: 'docker', ...config });
   writeKey(home);
   writeRule(home, { name: 'ledger', watch: 'inbox/ledger', output: 'outputs/ledger', files: '*.pdf', do: TASK, ...rule });
   daemon = await startDaemon(home, ['ledger']);
@@ -231,6 +231,18 @@ describe('a compiled rule', () => {
     await agentJob(home, d, 'FlipkartInvoice.pdf', 'BLR_WFLD20151000982590,319.00', false);
     expect(jobsOf(d, 'ledger').filter((j) => j.trigger === 'compile')).toHaveLength(1);
     expect((await cli(home, ['rules', 'program', 'ledger'])).stdout).toContain('not compilable: cannot be compiled: each row needs judgement');
+  }, 600_000);
+
+  it('a compile job counts against the daily budget: once today\'s is spent it waits, asking nothing', async () => {
+    // Each agent job here costs about $0.048: the third takes today's spending past $0.12.
+    const { home, d, server } = await setup({}, { daily_budget_usd: 0.12 });
+    for (const [i, [name, row]] of LEARN.entries()) await agentJob(home, d, name, row, i === 0);
+    expect(d.store.spentToday()).toBeGreaterThan(0.12);
+    let compile: JobRow | undefined;
+    await waitUntil(() => (compile = jobsOf(d, 'ledger').find((j) => j.trigger === 'compile' && j.status === 'waiting')) !== undefined, 'the compile job to wait', 60_000);
+    expect(compile?.reason).toContain('daily budget reached');
+    expect(server.messageRequests()).toHaveLength(6);
+    expect(programsOf(d.store.db, 'ledger')).toEqual([]);
   }, 600_000);
 
   it('a compile job over its compile_max_cost_usd fails before asking, and the rule goes on with the agent', async () => {
