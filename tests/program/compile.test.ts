@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import '../../src/program/index.js';
+import { approveJob } from '../../src/approve/decide.js';
 import { programsOf } from '../../src/program/store.js';
 import { plugins } from '../../src/plugins.js';
 import type { Daemon } from '../../src/daemon.js';
@@ -206,6 +207,39 @@ describe('a compiled rule', () => {
     expect(d.store.logs(no.id).map((e) => e.kind)).toContain('condition_cache');
     expect(server.messageRequests().length).toBe(asking);
     expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ runs: 1, fallbacks: 0 });
+  }, 600_000);
+
+  it('a rule that holds its jobs learns only from approved ones, and what its program writes waits for approval too', async () => {
+    const { home, d, server } = await setup({ approve: 'always', compile: 'auto' });
+    const approve = (id: number): void => void approveJob({ store: d.store, paths: d.opts.paths, events: d.events, by: 'from the dashboard' }, id, new Map(d.rules.map((r) => [r.name, r])));
+    const examples = (): number => (d.store.db.prepare("SELECT count(*) AS n FROM program_examples WHERE rule = 'ledger'").get() as { n: number }).n;
+    for (const [i, [name, row]] of LEARN.entries()) {
+      server.enqueue(turn.toolUse({ name: 'write_file', input: i === 0 ? { path: 'output/ledger.csv', content: `${HEADER}\n${row}\n` } : { path: 'output/ledger.csv', content: `${row}\n`, append: true } }), turn.text('Added the row.'));
+      drop(home, 'ledger', invoice(name));
+      let held: JobRow | undefined;
+      await waitUntil(() => (held = jobsOf(d, 'ledger').find((j) => j.file?.endsWith(name) === true && j.status === 'waiting')) !== undefined, `the job of ${name} held`, 120_000);
+      // Held, it is not an example: a person may still deny it.
+      expect(examples()).toBe(i);
+      if (i === LEARN.length - 1) scriptCompile(PROGRAM);
+      approve((held as JobRow).id);
+      await waitUntil(() => examples() === i + 1, `job ${(held as JobRow).id} kept as an example once approved`);
+    }
+    const compile = await settled(d, (j) => j.trigger === 'compile', 'the compile job');
+    expect(compile.status, compile.reason ?? '').toBe('succeeded');
+    expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ status: 'approved' });
+
+    const before = ledger(home);
+    drop(home, 'ledger', invoice('FlipkartInvoice.pdf'));
+    let byProgram: JobRow | undefined;
+    await waitUntil(() => (byProgram = jobsOf(d, 'ledger').find((j) => j.file?.endsWith('FlipkartInvoice.pdf') === true && FINAL.concat('waiting').includes(j.status))) !== undefined, 'the program job', 120_000);
+    const job = byProgram as JobRow;
+    expect(job.status, job.reason ?? '').toBe('waiting');
+    expect(job.runner).toBe('program');
+    expect(ledger(home)).toBe(before);
+    approve(job.id);
+    expect(ledger(home)).toBe(`${before}BLR_WFLD20151000982590,319.00\n`);
+    // What the program did is not an example: only the agent's work is learned from.
+    expect(examples()).toBe(LEARN.length);
   }, 600_000);
 
   it('never offers a program that fails its replay, and says which example differed', async () => {
