@@ -33,7 +33,7 @@ export function buildProgram(): Command {
 
   const rules = program.command('rules').description('check and try out rules');
   rules.command('check').description('validate every rule file; exit 1 on problems').option('--json', 'as JSON')
-    .action((o: { json?: boolean }) => { process.exitCode = rulesCheck(o); });
+    .action(async (o: { json?: boolean }) => { process.exitCode = await rulesCheck(o); });
   rules.command('test').argument('<rule>').argument('<file>').description('dry run: would FILE match RULE, and what would happen').option('--json', 'as JSON')
     .action(async (rule: string, file: string, o: { json?: boolean }) => { process.exitCode = await rulesTest(rule, file, o); });
 

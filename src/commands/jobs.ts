@@ -25,7 +25,7 @@ export function jobsList(opts: ListOptions): void {
     for (const row of found) {
       const j = toView(row);
       const held = heldPayload(row) !== undefined;
-      rows.push([String(j.id), statusWord(j.status, held), j.rule, j.trigger === 'compile' ? '(compile)' : shortName(j.file), localTime(row.created_at), j.runner === 'program' ? `$0 (program v${j.program_version ?? '?'})` : j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '', held ? '' : (j.reason ?? '')]);
+      rows.push([String(j.id), statusWord(j.status, held), j.rule, j.trigger === 'compile' ? '(compile)' : shortName(j.file), localTime(row.created_at), j.runner === 'program' ? `${j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '$0'} (program v${j.program_version ?? '?'})` : j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '', held ? '' : (j.reason ?? '')]);
     }
     process.stdout.write(table(rows));
   });
@@ -71,7 +71,7 @@ export function jobsShow(rawId: string, opts: { json?: boolean }): void {
       `file:     ${view.file ?? '(scheduled run)'}`,
       `sha256:   ${view.sha256 ?? ''}`,
       `trigger:  ${view.trigger}, attempt ${view.attempts}`,
-      ...(view.runner === 'program' ? [`runner:   program v${view.program_version ?? '?'} (no model call)`] : []),
+      ...(view.runner === 'program' ? [`runner:   program v${view.program_version ?? '?'} (no model call${view.usage.cost_usd ? ' for the task; the if: check is the usage below' : ''})`] : []),
       // On a team's database: which host queued it and which ran it.
       ...(view.collected_by && view.ran_by && view.collected_by !== view.ran_by ? [`hosts:    queued on ${view.collected_by}, run on ${view.ran_by}`] : []),
       `created:  ${localTime(row.created_at)}${row.started_at ? `, started ${localTime(row.started_at)}` : ''}${row.finished_at ? `, finished ${localTime(row.finished_at)}` : ''} (${zoneName(row.created_at)})`,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeAction, planActions } from '../actions/index.js';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { formatLocated } from '../errors.js';
 import { matchFile } from '../rules/match.js';
 import { RuleSet } from '../rules/registry.js';
@@ -10,12 +10,28 @@ import type { Rule } from '../rules/rule.js';
 import { ruleWarnings } from '../rules/warnings.js';
 import { CliError, paths, printJson } from './shared.js';
 
+/** What a part beyond the core says of a rule in `rules check` (src/program: whether it learns a program). */
+export interface RuleNote {
+  rule: string;
+  /** The key of the rule's entry in `--json`. */
+  key: string;
+  value: unknown;
+  /** The same in words, one line. */
+  text: string;
+}
+export type CheckNotes = (rules: readonly Rule[], config: Config, dataDir: string) => Promise<RuleNote[]>;
+let checkNotes: CheckNotes | undefined;
+export function setCheckNotes(fn: CheckNotes): void {
+  checkNotes = fn;
+}
+
 /**
  * `rules check`: every problem in the rule files and config.yaml as FILE:LINE:COL field: message,
- * then the warnings (valid, but not quite what the rule says). Exit 1 when there is a problem;
- * warnings alone exit 0, so a script that checks before a restart is not stopped by them.
+ * then the warnings (valid, but not quite what the rule says), then what each rule will do
+ * beyond its text (notes). Exit 1 when there is a problem; warnings alone exit 0, so a script
+ * that checks before a restart is not stopped by them.
  */
-export function rulesCheck(opts: { json?: boolean }): number {
+export async function rulesCheck(opts: { json?: boolean }): Promise<number> {
   const p = paths();
   const set = new RuleSet(p.rulesDir, p.files);
   set.reload();
@@ -24,10 +40,11 @@ export function rulesCheck(opts: { json?: boolean }): number {
   const warnings = ruleWarnings(set.list(), loaded.config);
   // Not errors: the rule is right, the folder may come later (Dropbox not set up yet).
   const missing = missingInboxes(set.list(), p.files);
+  const notes = checkNotes ? await checkNotes(set.list(), loaded.config, p.dataDir) : [];
   if (opts.json) {
     printJson({
       valid: problems.length === 0,
-      rules: set.list().map((r) => ({ name: r.name, file: r.source.file, line: r.source.line })),
+      rules: set.list().map((r) => ({ name: r.name, file: r.source.file, line: r.source.line, ...Object.fromEntries(notes.filter((n) => n.rule === r.name).map((n) => [n.key, n.value])) })),
       errors: problems.map((e) => ({ ...e.location, message: e.detail })),
       warnings: [
         ...warnings.map((w) => ({ ...w.location, message: w.detail })),
@@ -38,6 +55,7 @@ export function rulesCheck(opts: { json?: boolean }): number {
     for (const e of problems) process.stdout.write(`${e.message}\n`);
     for (const w of warnings) process.stdout.write(`${formatLocated(w.location, `warning: ${w.detail}`)}\n`);
     for (const w of missing) process.stdout.write(`${w.file}:${w.line} rule "${w.rule}": warning: ${w.message}\n`);
+    for (const n of notes) process.stdout.write(`rule "${n.rule}": ${n.text}\n`);
     const count = warnings.length + missing.length;
     const warned = count ? `; ${count} warning(s)` : '';
     const where = loaded.errors.length ? `${p.rulesDir} and ${p.configFile}` : p.rulesDir;

@@ -7,7 +7,7 @@ import { formatUsd } from '../agent/pricing.js';
 import { CliError, paths, printJson, withStore } from '../commands/shared.js';
 import type { Store } from '../queue/store.js';
 import { RuleSet } from '../rules/registry.js';
-import { decideProgram, liveProgram, modelCostPerFile, noProgramView, programView, type Decision } from './decide.js';
+import { decideProgram, liveProgram, modelCostPerFile, noProgramView, programView, savedBy, type Decision } from './decide.js';
 import { BY_HELP, cliActor } from '../users/actor.js';
 import type { Program } from './store.js';
 
@@ -25,7 +25,7 @@ function describe(store: Store, p: Program): string {
   if (p.status === 'suggested') lines.push(`a program is ready: approve it with \`dropwork rules program ${p.rule} --approve\`, or --reject`);
   lines.push(`learned by compile job ${p.compileJob ?? '?'} from jobs ${p.examples.join(', ')}`);
   for (const r of p.replay) lines.push(`  replay of job ${r.job} (${r.input}): ${r.exact ? `same result, ${r.durationMs} ms` : r.differences.join('; ')}`);
-  lines.push(`with the model each file cost about ${formatUsd(perFile)}; the program costs $0${p.runs ? ` (${p.runs} file(s) so far, about ${formatUsd(perFile * p.runs)} saved)` : ''}${p.fallbacks ? `; ${p.fallbacks} file(s) went back to the agent` : ''}`);
+  lines.push(`with the model each file cost about ${formatUsd(perFile)}; the program costs $0${p.runs ? ` (${p.runs} file(s) so far, about ${formatUsd(savedBy(store, p, perFile))} saved)` : ''}${p.fallbacks ? `; ${p.fallbacks} file(s) went back to the agent` : ''}`);
   if (p.source !== null) lines.push('', `program/main.py (sha256 ${p.sourceSha256?.slice(0, 12) ?? '?'}):`, p.source.trimEnd());
   return `${lines.join('\n')}\n`;
 }

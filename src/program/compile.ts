@@ -66,7 +66,7 @@ export async function runCompileJob(ctx: JobContext): Promise<RunResult> {
     ws, pdfMode: ctx.config.provider.pdf, signal: ctx.signal, limits, startedAt, note: record,
     sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: false, limits }),
   };
-  const first = compilePrompt(ctx.rule.do ?? '', examples);
+  const first = compilePrompt(ctx.rule.do ?? '', examples, ctx.rule.if);
   record('agent', `compiling from ${examples.length} example(s) (jobs ${examples.map((e) => e.job).join(', ')}) with ${model}; cap ${formatUsd(ctx.rule.compile.maxCostUsd)}; prices of ${source === 'config' ? 'config.yaml' : PRICES_AS_OF}`, { model, examples: examples.map((e) => e.job) });
   record('prompt', first.summary);
   let finalText = '';

@@ -15,6 +15,15 @@ export function modelCostPerFile(store: Store, program: Program): number {
   return row.c ?? 0;
 }
 
+/**
+ * What the program's files saved: each would have cost about `modelCostPerFile`, less what its
+ * jobs still spent (a rule's if: is still the small model's, unless decided before for that content).
+ */
+export function savedBy(store: Store, p: Program, perFile = modelCostPerFile(store, p)): number {
+  const row = store.db.prepare("SELECT COALESCE(SUM(cost_usd), 0) AS c FROM jobs WHERE rule = ? AND runner = 'program' AND program_version = ? AND status = 'succeeded'").get(p.rule, p.version) as { c: number };
+  return Math.max(0, perFile * p.runs - row.c);
+}
+
 /** The rule's live program (any status but retired), by the rule's current text when known. */
 export function liveProgram(store: Store, name: string, rule?: Rule): Program | undefined {
   return rule ? currentProgram(store.db, rule) : programsOf(store.db, name).find((x) => x.status !== 'retired');
@@ -25,7 +34,7 @@ export function programView(store: Store, p: Program): Record<string, unknown> {
   return {
     rule: p.rule, version: p.version, status: p.status, reason: p.reason, approved_by: p.approvedBy,
     compile_job: p.compileJob, examples: p.examples, replay: p.replay, runs: p.runs, fallbacks: p.fallbacks,
-    model_cost_per_file_usd: perFile, saved_usd: perFile * p.runs, source_sha256: p.sourceSha256, source: p.source,
+    model_cost_per_file_usd: perFile, saved_usd: savedBy(store, p, perFile), source_sha256: p.sourceSha256, source: p.source,
   };
 }
 

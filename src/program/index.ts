@@ -6,6 +6,7 @@
  */
 import { chooseForJobs } from '../agent/sandbox-choice.js';
 import { addCommands } from '../cli-extensions.js';
+import { setCheckNotes } from '../commands/rules.js';
 import type { Daemon } from '../daemon.js';
 import { errorMessage } from '../errors.js';
 import { registerPlugin } from '../plugins.js';
@@ -13,7 +14,7 @@ import { setProgramRunner } from '../run/runners.js';
 import { addProgramCommand } from './commands.js';
 import type { JobRow } from '../queue/status.js';
 import type { Rule } from '../rules/rule.js';
-import { compileMode, type CompileMode } from './mode.js';
+import { compileMode, describeMode, type CompileMode } from './mode.js';
 import { currentProgram, programsOf, retireStale } from './store.js';
 import { learnFrom, maybeCompile, unlearned } from './trigger.js';
 
@@ -21,6 +22,17 @@ import { learnFrom, maybeCompile, unlearned } from './trigger.js';
 // `dropwork jobs show` stays quick, as the agent's does.
 setProgramRunner((rule, agent) => async (ctx) => (await import('./runner.js')).programFront(rule, agent)(ctx));
 addCommands(addProgramCommand);
+// `rules check` says of each do: rule whether it learns a program, and why not, with the
+// sandbox this machine really has (probed, as a job would: a few hundred ms with Docker).
+setCheckNotes(async (rules, config, dataDir) => {
+  const does = rules.filter((r) => r.do);
+  if (does.length === 0) return [];
+  const { kind, reason } = await chooseForJobs(config.sandbox, dataDir);
+  return does.map((r) => {
+    const mode = compileMode(r, kind);
+    return { rule: r.name, key: 'compile', value: { ...mode, sandbox: reason }, text: describeMode(r, mode, { kind, reason }) };
+  });
+});
 
 const SWEEP_MS = 60_000;
 
@@ -104,7 +116,7 @@ registerPlugin({
       const { mode, why } = compileMode(r, sandboxKind ?? (d.config.sandbox === 'none' ? 'none' : 'docker'));
       const p = currentProgram(d.store.db, r);
       const program = !p ? '' : p.status === 'suggested' ? `, a program is ready (v${p.version})` : p.status === 'approved' ? `, program v${p.version} runs` : p.status === 'not_compilable' ? ', not compilable' : '';
-      return `${r.name}: ${mode}${mode === 'off' ? ` (${why})` : ''}${program}`;
+      return `${r.name}: ${mode} (${why})${program}`;
     });
     return said.length ? { compile: said.join('; ') } : {};
   },

@@ -29,11 +29,13 @@ export function describeExample(e: Example, n: number): string {
   return lines.join('\n');
 }
 
-export function compilePrompt(task: string, examples: readonly Example[]): { content: Block[]; summary: string } {
+export function compilePrompt(task: string, examples: readonly Example[], condition?: string): { content: Block[]; summary: string } {
+  // The condition stays with the small model, decided before the program runs (runners.ts).
+  const only = condition ? `\n\nThe rule only takes files for which this holds: "${condition}". Another model decides that before the program runs, so the program gets only such files and need not check it.` : '';
   const text = `This is a compile job. A rule has given the same task to an agent for every file it received, and the agent has done it ${examples.length} times. Write a program that does the task without a model, so that new files of the same kind are handled by the program.
 
 The rule's task:
-${task}
+${task}${only}
 
 What the agent did (copies of each input and of what it published are under input/examples/):
 

@@ -10,6 +10,7 @@ import { chooseForJobs } from '../agent/sandbox-choice.js';
 import { collectOutputs, materializeOutputs } from '../agent/workspace/outputs.js';
 import { openWorkspace } from '../agent/workspace/workspace.js';
 import { errorMessage } from '../errors.js';
+import { writersOf } from '../watch/writers.js';
 import type { StagedOutput } from '../publish/publish.js';
 import type { JobContext, RunResult, Runner } from '../run/context.js';
 import type { Rule } from '../rules/rule.js';
@@ -45,6 +46,11 @@ async function tryProgram(ctx: JobContext, program: Program): Promise<Tried> {
   const ws = await openWorkspace(ctx);
   const { copied } = materializeOutputs(ws);
   const limits = limitsForRule(ctx.rule.sandbox);
+  // A file queued by hand is looked at for writers before publishing (execute.ts): the /proc
+  // scan that does it starts now, while the daemon only waits on Docker, rather than after the
+  // program (it was 20-90 ms of a program job's time outside its sandbox: scripts/bench/program.mjs).
+  // Not at the job's start: sharing libuv's threads, it slowed the workspace copy as much.
+  if (ctx.job.file && ctx.job.trigger === 'manual') void writersOf(ctx.job.file, ctx.job.started_at ?? Date.now()).catch(() => undefined);
   const { result, programMs, startMs } = await runProgram(choice.backend, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, limits, signal: ctx.signal, closeLater: true }, program.source ?? '');
   const facts = { runner: 'program', version: program.version, source_sha256: program.sourceSha256, exit_code: result.exitCode, run_ms: programMs, sandbox_start_ms: startMs, outputs_copied: copied };
   const failed = runFailure(result);

@@ -24,10 +24,11 @@ export function ruleWarnings(rules: readonly Rule[], config: Pick<Config, 'concu
 }
 
 /** Why a rule asking to be compiled (src/program) is not, as far as its text and config say. */
-export function compileOffWhy(rule: Pick<Rule, 'do' | 'if' | 'schedule'>, sandbox: Config['sandbox'] | undefined): string | undefined {
+export function compileOffWhy(rule: Pick<Rule, 'do' | 'schedule' | 'watch'>, sandbox: Config['sandbox'] | undefined): string | undefined {
   if (!rule.do) return 'only do: rules are compiled';
-  if (rule.if) return 'rules with an if: are not compiled yet';
-  if (rule.schedule) return 'scheduled rules are not compiled';
+  // A firing of such a rule is one job over its whole input: folder (or nothing); a program is
+  // learned from single files and what the agent made of each. With watch:, each swept file is a job.
+  if (rule.schedule && rule.watch.length === 0) return 'a scheduled rule without watch: inboxes has no single input file to learn a program from';
   if (sandbox === 'none') return "config.yaml's sandbox is none, and a program runs only in a sandbox";
   return undefined;
 }

@@ -46,8 +46,12 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
   // job's outputs a half. Wait for it; the check in finishPublishing then sees what it wrote.
   // A file the watcher took was free of writers when it settled (watcher.ts waits for them)
   // and a later write is caught by that check, so only files queued by hand are looked at
-  // here: a /proc scan per job held copy jobs to ~16/s.
-  if (ctx.job.file && ctx.job.trigger === 'manual') await untilWritten(ctx.job.file, ctx.signal);
+  // here: a /proc scan per job held copy jobs to ~16/s. The scan (20-90 ms on a busy machine)
+  // may be one a runner started while it waited on something else (the program runner, while
+  // Docker starts its container): one taken since this attempt began, at most 2 s old, as the
+  // watcher shares one. It sees every writer that held the file from then on; one that opened it
+  // later and wrote before now is caught by the content check in finishPublishing.
+  if (ctx.job.file && ctx.job.trigger === 'manual') await untilWritten(ctx.job.file, ctx.signal, undefined, undefined, ctx.job.started_at ?? undefined);
   return finishPublishing(ctx, staged);
 }
 

@@ -33,11 +33,14 @@ function baseRunner(rule: Rule): Runner {
 /**
  * The rule's runner, behind its `if:` when it has one: the cheap condition model decides first,
  * and a "no" ends the job as skipped with the model's reason before any real work is paid for.
+ * A learned program (src/program) sits behind it too, so it only ever sees files the condition
+ * let through; a compile job has no file of its own to decide about.
  */
 export function runnerFor(rule: Rule): Runner {
   const run = baseRunner(rule);
   if (!rule.if) return run;
   return async (ctx) => {
+    if (ctx.job.trigger === 'compile') return run(ctx);
     if (!conditionCheck) throw new UnrecoverableError('this dropwork cannot decide plain-English conditions (`if:`); no agent is installed');
     const decision = await conditionCheck(ctx);
     ctx.step('condition', `${decision.match ? 'yes' : 'no'}: ${decision.reason}`);

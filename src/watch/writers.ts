@@ -94,14 +94,17 @@ async function writable(pid: string, fd: string): Promise<boolean> {
 /**
  * Waits until no process holds `file` open for writing (at once off Linux). A writer that keeps
  * it open past `limitMs` makes it a TransientError: the job is retried later with backoff rather
- * than holding a worker slot for as long as, say, a logger keeps its file open.
+ * than holding a worker slot for as long as, say, a logger keeps its file open. `since`: the
+ * first look may use a scan taken since then (at most SNAPSHOT_MS old, as writersOf allows),
+ * such as one the job started beside its work (execute.ts); without it, and for every later
+ * look, the scan is fresh.
  */
-export async function untilWritten(file: string, signal: AbortSignal, limitMs = 60_000, pollMs = 500): Promise<void> {
+export async function untilWritten(file: string, signal: AbortSignal, limitMs = 60_000, pollMs = 500, since?: number): Promise<void> {
   const until = Date.now() + limitMs;
-  for (;;) {
-    // Fresh each time: a file queued by hand had no settle window to look for writers in.
-    forgetWriters();
-    const writers = await writersOf(file);
+  for (let first = true; ; first = false) {
+    // A file queued by hand had no settle window to look for writers in.
+    if (!first || since === undefined) forgetWriters();
+    const writers = await writersOf(file, since ?? 0);
     if (writers.length === 0) return;
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('stopped');
     if (Date.now() > until) throw new TransientError(`the file is still open for writing (process ${writers.join(', ')}); trying again later`);

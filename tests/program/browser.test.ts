@@ -1,6 +1,7 @@
 /**
  * The rules page in a browser (Debian's Chromium via playwright-core) says a program is ready,
- * and its Approve button approves it through the dashboard's API; the spending page says what programs saved.
+ * and its Approve button approves it through the dashboard's API; the spending page says what programs saved,
+ * and a job the program did says so in the jobs list and on its page.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -53,6 +54,15 @@ describe('the rules page', () => {
     const saved = page.locator('.card.stat.saved');
     await saved.waitFor({ timeout: 20_000 });
     expect(await saved.textContent()).toContain('1 file without the model');
+    // The job says who did it, in the list and on its own page.
+    await page.goto(`http://127.0.0.1:${web.port}/jobs`);
+    const row = page.locator(`tr.job-row[data-id="${job.id}"]`);
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.locator('.col-cost').textContent()).toContain('program v1');
+    await page.goto(`http://127.0.0.1:${web.port}/jobs/${job.id}`);
+    const facts = page.locator('dl.facts');
+    await facts.getByText('Learned program v1 (no model call)').waitFor({ timeout: 20_000 });
+    expect(await facts.textContent()).toContain('Done by');
     expect(errors).toEqual([]);
   }, 120_000);
 });

@@ -10,11 +10,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import '../../src/program/index.js';
+import { approveJob } from '../../src/approve/decide.js';
 import { programsOf } from '../../src/program/store.js';
 import { plugins } from '../../src/plugins.js';
 import type { Daemon } from '../../src/daemon.js';
 import { FINAL, type JobRow } from '../../src/queue/status.js';
-import { turn, type MessagesServer } from '../support/messages-server.js';
+import { turn, type MessagesServer, type Turn } from '../support/messages-server.js';
 import { REPO, baseConfig, drop, invoice, jobsOf, makeHome, serve, startDaemon, waitUntil, writeKey, writeRule, type Home } from '../agent/helpers.js';
 
 const TASK = 'This is an invoice. Add one row invoice_number,total to ledger.csv (create it with that header if it does not exist); the total with two decimals.';
@@ -32,10 +33,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function setup(rule: Record<string, unknown> = {}): Promise<{ home: Home; d: Daemon; server: MessagesServer }> {
+async function setup(rule: Record<string, unknown> = {}, config: Record<string, unknown> = {}): Promise<{ home: Home; d: Daemon; server: MessagesServer }> {
   const home = makeHome();
   server = await serve();
-  baseConfig(home, server, { sandbox: 'docker' });
+  baseConfig(home, server, { sandbox: 'docker', ...config });
   writeKey(home);
   writeRule(home, { name: 'ledger', watch: 'inbox/ledger', output: 'outputs/ledger', files: '*.pdf', do: TASK, ...rule });
   daemon = await startDaemon(home, ['ledger']);
@@ -101,7 +102,7 @@ describe('a compiled rule', () => {
     expect(program?.status).toBe('suggested');
     expect(program?.replay.map((r) => [r.input, r.exact, r.differences])).toEqual(LEARN.map(([name]) => [name, true, []]));
     expect(d.store.logs(compile.id).map((e) => e.message).join('\n')).toContain('a program is ready: v1 reproduced all 3 examples');
-    expect(plugins().find((p) => p.name === 'programs')?.status?.()).toEqual({ compile: 'ledger: suggest, a program is ready (v1)' });
+    expect(plugins().find((p) => p.name === 'programs')?.status?.()).toEqual({ compile: 'ledger: suggest (the default for do: rules with a sandbox), a program is ready (v1)' });
     // Not approved yet: nothing runs it.
     const shown = await cli(home, ['rules', 'program', 'ledger']);
     expect(shown.stdout).toContain('program v1, suggested');
@@ -158,6 +159,89 @@ describe('a compiled rule', () => {
     expect(programsOf(d.store.db, 'ledger').map((p) => p.reason)).toEqual([expect.stringContaining('changed'), expect.stringContaining('changed')]);
   }, 600_000);
 
+  it('a rule with an if: learns its do:, and its program runs only on files the condition lets through, the condition still asked once per content', async () => {
+    const { home, d, server } = await setup({ if: 'it is an invoice', compile: 'auto' });
+    const decide = (match: boolean, reason: string): Turn => ({ ...turn.forcedTool({ match, reason }), expect: (req) => expect(JSON.stringify(req.body.messages)).toContain('Condition: it is an invoice') });
+    for (const [i, [name, row]] of LEARN.entries()) {
+      server.enqueue(decide(true, 'An invoice.'));
+      await agentJob(home, d, name, row, i === 0, i === LEARN.length - 1 ? () => scriptCompile(PROGRAM) : undefined);
+    }
+    const compile = await settled(d, (j) => j.trigger === 'compile', 'the compile job');
+    expect(compile.status, compile.reason ?? '').toBe('succeeded');
+    // The compile job has no file to decide about; its model is told the condition is decided for it.
+    expect(d.store.logs(compile.id).map((e) => e.kind)).not.toContain('condition');
+    const asked = server.messageRequests().find((r) => JSON.stringify(r.body.messages[0]).includes('This is a compile job'));
+    expect(JSON.stringify(asked?.body.messages[0])).toContain('The rule only takes files for which this holds: \\"it is an invoice\\"');
+    expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ version: 1, status: 'approved', approvedBy: 'compile: auto (every replay exact)' });
+    expect(plugins().find((p) => p.name === 'programs')?.status?.()).toEqual({ compile: 'ledger: auto (the rule says compile: auto), program v1 runs' });
+
+    // A new invoice: the condition is asked (one request, to the small model), then the program does the task.
+    const before = server.messageRequests().length;
+    server.enqueue(decide(true, 'An invoice.'));
+    drop(home, 'ledger', invoice('FlipkartInvoice.pdf'));
+    const byProgram = await settled(d, (j) => j.file?.endsWith('FlipkartInvoice.pdf') === true, 'the program job');
+    expect(byProgram.status, byProgram.reason ?? '').toBe('succeeded');
+    expect(byProgram.runner).toBe('program');
+    expect(server.messageRequests().slice(before).map((r) => r.body.model)).toEqual(['claude-haiku-4-5']);
+    const kinds = d.store.logs(byProgram.id).map((e) => e.kind);
+    expect(kinds.indexOf('condition')).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf('condition')).toBeLessThan(kinds.indexOf('program'));
+    expect(ledger(home).endsWith('BLR_WFLD20151000982590,319.00\n')).toBe(true);
+    // The job's cost is the condition's, and says so.
+    expect(byProgram.cost_usd).toBeGreaterThan(0);
+    expect((await cli(home, ['jobs'])).stdout).toMatch(/FlipkartInvoice\.pdf .*\$0\.\d{3} \(program v1\)/);
+    expect((await cli(home, ['jobs', 'show', String(byProgram.id)])).stdout).toContain('runner:   program v1 (no model call for the task; the if: check is the usage below)');
+
+    // A file the condition turns down: skipped, the program never runs on it.
+    server.enqueue(decide(false, 'A hotel receipt, not an invoice.'));
+    drop(home, 'ledger', invoice('oyo.pdf'));
+    const no = await settled(d, (j) => j.file?.endsWith('oyo.pdf') === true, 'the receipt job');
+    expect(no.status).toBe('skipped');
+    expect(no.reason).toBe('condition not met: A hotel receipt, not an invoice.');
+    expect(d.store.logs(no.id).map((e) => e.kind)).not.toContain('program');
+    // Run again, the same content is decided from the kept answer: nothing asked, still skipped.
+    const asking = server.messageRequests().length;
+    await cli(home, ['jobs', 'retry', String(no.id)]);
+    await waitUntil(() => { const j = d.store.get(no.id); return j !== undefined && j.attempts === 2 && FINAL.includes(j.status); }, 'the retried receipt job', 60_000);
+    expect(d.store.get(no.id)?.status).toBe('skipped');
+    expect(d.store.logs(no.id).map((e) => e.kind)).toContain('condition_cache');
+    expect(server.messageRequests().length).toBe(asking);
+    expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ runs: 1, fallbacks: 0 });
+  }, 600_000);
+
+  it('a rule that holds its jobs learns only from approved ones, and what its program writes waits for approval too', async () => {
+    const { home, d, server } = await setup({ approve: 'always', compile: 'auto' });
+    const approve = (id: number): void => void approveJob({ store: d.store, paths: d.opts.paths, events: d.events, by: 'from the dashboard' }, id, new Map(d.rules.map((r) => [r.name, r])));
+    const examples = (): number => (d.store.db.prepare("SELECT count(*) AS n FROM program_examples WHERE rule = 'ledger'").get() as { n: number }).n;
+    for (const [i, [name, row]] of LEARN.entries()) {
+      server.enqueue(turn.toolUse({ name: 'write_file', input: i === 0 ? { path: 'output/ledger.csv', content: `${HEADER}\n${row}\n` } : { path: 'output/ledger.csv', content: `${row}\n`, append: true } }), turn.text('Added the row.'));
+      drop(home, 'ledger', invoice(name));
+      let held: JobRow | undefined;
+      await waitUntil(() => (held = jobsOf(d, 'ledger').find((j) => j.file?.endsWith(name) === true && j.status === 'waiting')) !== undefined, `the job of ${name} held`, 120_000);
+      // Held, it is not an example: a person may still deny it.
+      expect(examples()).toBe(i);
+      if (i === LEARN.length - 1) scriptCompile(PROGRAM);
+      approve((held as JobRow).id);
+      await waitUntil(() => examples() === i + 1, `job ${(held as JobRow).id} kept as an example once approved`);
+    }
+    const compile = await settled(d, (j) => j.trigger === 'compile', 'the compile job');
+    expect(compile.status, compile.reason ?? '').toBe('succeeded');
+    expect(programsOf(d.store.db, 'ledger')[0]).toMatchObject({ status: 'approved' });
+
+    const before = ledger(home);
+    drop(home, 'ledger', invoice('FlipkartInvoice.pdf'));
+    let byProgram: JobRow | undefined;
+    await waitUntil(() => (byProgram = jobsOf(d, 'ledger').find((j) => j.file?.endsWith('FlipkartInvoice.pdf') === true && FINAL.concat('waiting').includes(j.status))) !== undefined, 'the program job', 120_000);
+    const job = byProgram as JobRow;
+    expect(job.status, job.reason ?? '').toBe('waiting');
+    expect(job.runner).toBe('program');
+    expect(ledger(home)).toBe(before);
+    approve(job.id);
+    expect(ledger(home)).toBe(`${before}BLR_WFLD20151000982590,319.00\n`);
+    // What the program did is not an example: only the agent's work is learned from.
+    expect(examples()).toBe(LEARN.length);
+  }, 600_000);
+
   it('never offers a program that fails its replay, and says which example differed', async () => {
     const { home, d } = await setup({ compile: 'auto' });
     const wrong = PROGRAM.replace('"%.2f"', '"%.1f"');
@@ -181,6 +265,18 @@ describe('a compiled rule', () => {
     await agentJob(home, d, 'FlipkartInvoice.pdf', 'BLR_WFLD20151000982590,319.00', false);
     expect(jobsOf(d, 'ledger').filter((j) => j.trigger === 'compile')).toHaveLength(1);
     expect((await cli(home, ['rules', 'program', 'ledger'])).stdout).toContain('not compilable: cannot be compiled: each row needs judgement');
+  }, 600_000);
+
+  it('a compile job counts against the daily budget: once today\'s is spent it waits, asking nothing', async () => {
+    // Each agent job here costs about $0.048: the third takes today's spending past $0.12.
+    const { home, d, server } = await setup({}, { daily_budget_usd: 0.12 });
+    for (const [i, [name, row]] of LEARN.entries()) await agentJob(home, d, name, row, i === 0);
+    expect(d.store.spentToday()).toBeGreaterThan(0.12);
+    let compile: JobRow | undefined;
+    await waitUntil(() => (compile = jobsOf(d, 'ledger').find((j) => j.trigger === 'compile' && j.status === 'waiting')) !== undefined, 'the compile job to wait', 60_000);
+    expect(compile?.reason).toContain('daily budget reached');
+    expect(server.messageRequests()).toHaveLength(6);
+    expect(programsOf(d.store.db, 'ledger')).toEqual([]);
   }, 600_000);
 
   it('a compile job over its compile_max_cost_usd fails before asking, and the rule goes on with the agent', async () => {

@@ -23,12 +23,12 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function fallBack(program: string): Promise<{ job: JobRow; why: string; d: Daemon; ledger: string }> {
+async function fallBack(program: string, maxCommandS = 3): Promise<{ job: JobRow; why: string; d: Daemon; ledger: string }> {
   const home = makeHome();
   server = await serve();
   baseConfig(home, server, { sandbox: 'docker' });
   writeKey(home);
-  writeRule(home, { name: 'ledger', watch: 'inbox/ledger', output: 'outputs/ledger', files: '*.pdf', do: 'Add one row invoice_number,total to ledger.csv.', sandbox: { max_command_s: 3 } });
+  writeRule(home, { name: 'ledger', watch: 'inbox/ledger', output: 'outputs/ledger', files: '*.pdf', do: 'Add one row invoice_number,total to ledger.csv.', sandbox: { max_command_s: maxCommandS } });
   seedProgram(home.paths, program);
   const d = (daemon = await startDaemon(home, ['ledger']));
   server.enqueue(turn.toolUse({ name: 'write_file', input: { path: 'output/ledger.csv', content: 'invoice_number,total\nINV/2023/03/0008,279.84\n' } }), turn.text('Added.'));
@@ -57,6 +57,25 @@ describe('a program that cannot be trusted with a file', () => {
     const { why, d } = await fallBack(other);
     expect(why).toContain('it wrote notes.txt, unlike its examples (new *.txt)');
     expect(fs.readdirSync(d.rules[0]?.output ?? '')).toEqual(['ledger.csv']);
+  }, 180_000);
+
+  it('writes outside output/: refused by the sandbox (input/ read-only, nothing else of the host mounted)', async () => {
+    const evil = [
+      'import os',
+      'open(os.path.join("input", "AzureInterior.pdf"), "w").write("gone")',
+    ].join('\n');
+    const { why, job, d } = await fallBack(`${evil}\n`);
+    expect(why).toMatch(/^program v1 did not do this file: it failed \(exit 1\): .*(Permission denied|Read-only file system)/);
+    // The file the job worked on is whole, and only the agent's ledger was published.
+    expect(fs.readFileSync(job.file ?? '').subarray(0, 4).toString()).toBe('%PDF');
+    expect(fs.readdirSync(d.rules[0]?.output ?? '')).toEqual(['ledger.csv']);
+  }, 180_000);
+
+  it('eats memory: stopped at the sandbox\'s memory limit, and the agent does the file', async () => {
+    // Time enough to reach the limit (1 GiB) on a loaded machine: it is the memory that stops it.
+    const { why, ledger } = await fallBack('chunks = []\nwhile True:\n    chunks.append(b"x" * (64 * 1024 * 1024))\n', 120);
+    expect(why).toMatch(/^program v1 did not do this file: it was stopped: out of memory \(limit 1\.00 GiB\)/);
+    expect(ledger).toBe('invoice_number,total\nINV/2023/03/0008,279.84\n');
   }, 180_000);
 
   it('exits 0 having written nothing', async () => {

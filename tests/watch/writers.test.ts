@@ -53,4 +53,31 @@ describe.runIf(process.platform === 'linux')('writersOf', () => {
     setTimeout(() => child.kill(), 300);
     await waiting;
   });
+
+  it('untilWritten with since: the first look may use a scan taken since then, at most 2 s old; otherwise it scans afresh', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-writers-'));
+    const file = path.join(dir, 'held.bin');
+    fs.writeFileSync(file, 'x');
+    const signal = new AbortController().signal;
+    // Started first and told to open the file later, so the scan below is at most ms old then.
+    const child = spawn(process.execPath, ['-e', `process.stdin.once('data', () => { require('fs').openSync(process.argv[1], 'a'); console.log('open'); }); console.log('ready'); setInterval(() => {}, 1000);`, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+    children.push(child);
+    await new Promise((resolve) => child.stdout?.once('data', resolve));
+    forgetWriters();
+    const since = Date.now();
+    // A job's runner scans while it waits on something else (the program runner, while Docker starts).
+    expect(await writersOf(file, since)).toEqual([]);
+    child.stdin?.write('open\n');
+    await new Promise((resolve) => child.stdout?.once('data', resolve));
+    // That scan is what publishing looks at: taken since the attempt began and fresh enough. (A
+    // writer that opened later and writes before publishing is the content check's to catch.)
+    await untilWritten(file, signal, 300, 50, since);
+    // Once it is over 2 s old, or taken before `since`, it is not used: the writer is seen.
+    await new Promise((r) => setTimeout(r, 2100));
+    await expect(untilWritten(file, signal, 300, 50, since)).rejects.toThrow(`process ${child.pid}`);
+    expect(await writersOf(file, since)).toEqual([String(child.pid)]);
+    child.kill();
+    await new Promise((r) => child.once('exit', r));
+    await expect(untilWritten(file, signal, 300, 50, Date.now() + 1)).resolves.toBeUndefined();
+  });
 });

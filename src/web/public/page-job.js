@@ -104,6 +104,7 @@ export function mountJob(main, { params }) {
       fact('Finished', absTime(job.finished_at)),
       fact('Took', job.status === 'running' ? `${duration(job.started_at)} so far` : duration(job.started_at, job.finished_at)),
       fact('Attempts', String(job.attempts)),
+      job.runner === 'program' ? fact('Done by', `Learned program v${job.program_version ?? '?'} (no model call${u.cost_usd ? ' for the task; the cost is the if: check' : ''})`) : null,
       fact('Tokens', u.input_tokens || u.output_tokens ? `${count(u.input_tokens)} in · ${count(u.output_tokens)} out` : null,
         `cache read ${u.cache_read_tokens}, cache write ${u.cache_write_tokens}`),
       fact('Cost', money(u.cost_usd, d.rule.kind === 'agent'))));

@@ -71,7 +71,7 @@ export function mountJobs(main, { navigate }) {
       h('td', { class: 'col-rule' }, h('span', { class: 'rule-tag' }, job.rule)),
       h('td', { title: absTime(job.created_at) }, relTime(job.created_at)),
       h('td', { class: 'num muted col-took' }, job.status === 'running' ? duration(job.started_at) : duration(job.started_at, job.finished_at)),
-      h('td', { class: 'num col-cost' }, money(job.usage.cost_usd)),
+      h('td', { class: 'num col-cost' }, money(job.usage.cost_usd), job.runner === 'program' ? h('div', { class: 'muted small' }, `program v${job.program_version ?? '?'}`) : null),
     );
   }
 
