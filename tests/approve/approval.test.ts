@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approveJob, denyJob, DecisionError } from '../../src/approve/decide.js';
 import { heldPayload, needsApproval } from '../../src/run/approval.js';
 import { jobDir } from '../../src/run/execute.js';
-import { makeHome, trashed, type TestHome } from './helpers.js';
+import { homePerTest, PLAIN_RULE, trashed } from './helpers.js';
 
 const RULES = `
 - name: receipts
@@ -27,21 +27,15 @@ const RULES = `
   approve: first
   actions:
     - copy: "."
-- name: plain
-  watch: inbox/plain
-  output: outputs/plain
-  actions:
-    - copy: "."
-`;
+${PLAIN_RULE}`;
 
-let home: TestHome;
-afterEach(() => home?.close());
+const openHome = homePerTest(RULES);
 
 const by = 'from a test';
 
 describe('holding a job for approval', () => {
   it('runs the job fully, stages its output and waits without publishing or touching the original', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const job = await home.run('receipts', 'inbox/receipts/coffee.txt', 'coffee 3.20');
     expect(job.status).toBe('waiting');
     expect(job.reason).toBe('awaiting approval');
@@ -56,7 +50,7 @@ describe('holding a job for approval', () => {
   });
 
   it('lists an overwrite of an existing output among the changes, and leaves new names out', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const existing = path.join(home.paths.home, 'outputs/ledger/ledger.csv');
     fs.mkdirSync(path.dirname(existing), { recursive: true });
     fs.writeFileSync(existing, 'old rows\n');
@@ -69,7 +63,7 @@ describe('holding a job for approval', () => {
 
 describe('approving', () => {
   it('publishes the staged outputs, applies after: and ends succeeded with the outputs', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const job = await home.run('receipts', 'inbox/receipts/coffee.txt', 'coffee 3.20');
     const { job: done, done: lines } = approveJob({ store: home.store, paths: home.paths, by }, job.id, home.rules.rules);
     const out = path.join(home.paths.home, 'outputs/receipts/coffee.txt');
@@ -85,7 +79,7 @@ describe('approving', () => {
   });
 
   it('overwrites the existing output it listed', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const existing = path.join(home.paths.home, 'outputs/ledger/ledger.csv');
     fs.mkdirSync(path.dirname(existing), { recursive: true });
     fs.writeFileSync(existing, 'old rows\n');
@@ -96,7 +90,7 @@ describe('approving', () => {
   });
 
   it('refuses a job that is not held, and a second decision on the same job', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const plain = await home.run('plain', 'inbox/plain/a.txt', 'a');
     expect(plain.status).toBe('succeeded');
     expect(() => approveJob({ store: home.store, paths: home.paths, by }, plain.id, home.rules.rules)).toThrow(/not awaiting approval; it is succeeded/);
@@ -108,7 +102,7 @@ describe('approving', () => {
   });
 
   it('fails the job with the reason when its staged files are gone', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const job = await home.run('receipts', 'inbox/receipts/c.txt', 'c');
     fs.rmSync(jobDir(home.paths.jobsDir, job.id), { recursive: true });
     expect(() => approveJob({ store: home.store, paths: home.paths, by }, job.id, home.rules.rules)).toThrow(/approved, but publishing failed/);
@@ -119,7 +113,7 @@ describe('approving', () => {
 
 describe('denying', () => {
   it('discards the staged outputs, records the reason and changes nothing', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const job = await home.run('receipts', 'inbox/receipts/dinner.txt', 'dinner 40');
     const denied = denyJob({ store: home.store, paths: home.paths, by }, job.id, '  not a business expense ');
     expect(denied.status).toBe('cancelled');
@@ -135,7 +129,7 @@ describe('denying', () => {
 
 describe('approve: first', () => {
   it('holds the first job and the first after the rule changes; after an approval, jobs publish by themselves', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const rule = (): NonNullable<ReturnType<typeof home.rules.rules.get>> => home.rules.rules.get('firsts') as NonNullable<ReturnType<typeof home.rules.rules.get>>;
     expect(needsApproval(rule(), home.store)).toBe(true);
     const first = await home.run('firsts', 'inbox/firsts/1.txt', 'one');
@@ -158,7 +152,7 @@ describe('approve: first', () => {
   });
 
   it('approving a job held under an older text does not approve the new text', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const old = await home.run('firsts', 'inbox/firsts/1.txt', 'one');
     home.setRules(RULES.replace('    - copy: "."\n- name: plain', '    - copy: "v2"\n- name: plain'));
     approveJob({ store: home.store, paths: home.paths, by }, old.id, home.rules.rules);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { defaults } from '../../src/config.js';
 import { Events } from '../../src/events.js';
 import { silentLogger } from '../../src/log.js';
@@ -84,6 +85,41 @@ export function makeHome(rulesYaml: string): TestHome {
   };
 
   return { root, env, paths, store, rules, setRules, run, cli, close: () => { store.close(); fs.rmSync(root, { recursive: true, force: true }); } };
+}
+
+/** A rule that copies what lands in inbox/plain to outputs/plain, untouched by approval. */
+export const PLAIN_RULE = `
+- name: plain
+  watch: inbox/plain
+  output: outputs/plain
+  actions:
+    - copy: "."
+`;
+
+/** A rule whose every job waits for someone to approve it before it publishes. */
+export const HELD_RULE = `
+- name: held
+  watch: inbox/held
+  output: outputs/held
+  approve: always
+  actions:
+    - copy: "."
+`;
+
+/** The rules most approval, user and dashboard tests need: one plain, one held for approval. */
+export const PLAIN_AND_HELD = PLAIN_RULE + HELD_RULE;
+
+/**
+ * A fresh home for each test of the file, closed after it: call at the top of the file, then
+ * `const home = openHome()` inside a test.
+ */
+export function homePerTest(rulesYaml: string): () => TestHome {
+  let home: TestHome | undefined;
+  afterEach(() => {
+    home?.close();
+    home = undefined;
+  });
+  return () => (home = makeHome(rulesYaml));
 }
 
 export function trashed(root: string): string[] {

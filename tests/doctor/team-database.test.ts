@@ -2,10 +2,7 @@
  * The doctor's team database checks against a real PostgreSQL server: reachable or why not
  * (a stopped server), the schema version against this build's, and the server's clock.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/doctor/checks/index.js';
 import { clockVerdict, teamClockCheck, teamDatabaseCheck, teamSchemaCheck } from '../../src/doctor/checks/team-database.js';
 import { undoCheck } from '../../src/doctor/checks/undo.js';
@@ -14,21 +11,14 @@ import { probeTeamDatabase } from '../../src/doctor/team-probe.js';
 import { resolvePaths } from '../../src/paths.js';
 import { schemaVersion } from '../../src/queue/db.js';
 import { PostgresDb } from '../../src/queue/postgres/db.js';
-import { startCluster, type Cluster } from '../support/postgres.js';
+import { useCluster } from '../support/team.js';
 
 const TEAM = [teamDatabaseCheck, teamSchemaCheck, teamClockCheck];
 const PASSWORD = 'doctor-pw-9c1e';
 
-let cluster: Cluster;
+const team = useCluster();
 let dir: string;
-beforeAll(async () => {
-  cluster = await startCluster();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-doctor-team-'));
-}, 120_000);
-afterAll(() => {
-  cluster?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+beforeAll(() => { dir = team.folder('dropwork-doctor-team-'); });
 
 function withPassword(url: string): string {
   const u = new URL(url);
@@ -50,7 +40,7 @@ describe('the doctor on a team database', () => {
   });
 
   it('passes a migrated database whose server keeps this host\'s time, and never shows the password', async () => {
-    const url = withPassword(cluster.database());
+    const url = withPassword(team.cluster.database());
     new PostgresDb(url).close();
     const r = await doctor(url, [...TEAM, undoCheck]);
     expect(verdicts(r)).toEqual([['team-database', 'pass'], ['team-schema', 'pass'], ['team-clock', 'pass'], ['undo', 'pass']]);
@@ -61,7 +51,7 @@ describe('the doctor on a team database', () => {
   });
 
   it('says to migrate an older schema, and to upgrade this host for a newer one', async () => {
-    const url = cluster.database();
+    const url = team.cluster.database();
     const empty = await doctor(url);
     expect(empty.checks[1]).toMatchObject({ status: 'fail', summary: `schema version 0; this dropwork writes ${schemaVersion()}`, fix: 'run dropwork db migrate' });
     const db = new PostgresDb(url);
@@ -73,7 +63,7 @@ describe('the doctor on a team database', () => {
   });
 
   it('warns when this host\'s clock and the server\'s differ by more than 2 s', () => {
-    const url = cluster.database();
+    const url = team.cluster.database();
     const slow = probeTeamDatabase(url, () => Date.now() - 5000);
     expect(slow.reachable && slow.skewMs).toBeGreaterThan(4000);
     expect(clockVerdict(slow.reachable ? slow.skewMs : 0)).toMatchObject({ status: 'warn', summary: expect.stringMatching(/^the server's clock is [45]\.\d s ahead of this host's$/) });
@@ -83,8 +73,8 @@ describe('the doctor on a team database', () => {
   });
 
   it('fails with the reason when the server is stopped, and leaves out what it cannot check', async () => {
-    const url = withPassword(cluster.database());
-    cluster.stop();
+    const url = withPassword(team.cluster.database());
+    team.cluster.stop();
     try {
       const started = Date.now();
       const r = await doctor(url, [...TEAM, undoCheck]);
@@ -95,7 +85,7 @@ describe('the doctor on a team database', () => {
       expect(JSON.stringify(r)).not.toContain(PASSWORD);
       expect(r.ok).toBe(false);
     } finally {
-      cluster.start();
+      team.cluster.start();
     }
   });
 });

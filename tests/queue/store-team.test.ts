@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/queue/store.js';
-import { stores } from '../support/stores.js';
+import { freshStore, newJob, stores } from '../support/stores.js';
 
 const DIST = path.resolve('dist');
 
@@ -27,11 +27,8 @@ function claimer(engine: string, where: string, worker: string, startAt: number)
 describe.each(stores())('a team on one store ($name)', (backend) => {
   let where: string;
   let store: Store;
-  const newJob = (sha: string, rule = 'r') => ({ rule, file: `/in/${sha}.pdf`, sha256: sha, trigger: 'watch' as const, dedupe: true });
-
   beforeEach(() => {
-    where = backend.fresh();
-    store = backend.open(where);
+    ({ where, store } = freshStore(backend));
     store.hostName = 'laptop';
   });
   afterEach(() => store.close());

@@ -3,21 +3,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { schemaVersion } from '../../src/queue/db.js';
 import { canMove, JOB_STATUSES, toView } from '../../src/queue/status.js';
 import type { Store } from '../../src/queue/store.js';
-import { stores } from '../support/stores.js';
+import { freshStore, newJob, stores } from '../support/stores.js';
 
 // One suite, run against each store: the embedded SQLite file and a real PostgreSQL server.
 describe.each(stores())('the queue ($name)', (backend) => {
 let where: string;
 let store: Store;
-const newJob = (sha: string, rule = 'r') => ({ rule, file: `/in/${sha}.pdf`, sha256: sha, trigger: 'watch' as const, dedupe: true });
-
-beforeEach(() => {
-  where = backend.fresh();
-  store = backend.open(where);
-});
-afterEach(() => {
-  store.close();
-});
+beforeEach(() => { ({ where, store } = freshStore(backend)); });
+afterEach(() => store.close());
 
   it('runs the same content once per rule, and again when forced', () => {
     expect(store.enqueue(newJob('aa'))).toBeDefined();

@@ -54,4 +54,13 @@ export function stores(): StoreBackend[] {
   ];
 }
 
+/** A job as the watcher queues it: content `sha` found at `file` for `rule`. */
+export const newJob = (sha: string, rule = 'r', file = `/in/${sha}.pdf`) => ({ rule, file, sha256: sha, trigger: 'watch' as const, dedupe: true });
+
+/** An empty database on `backend` (where it is) and a store open on it, for a beforeEach. */
+export function freshStore(backend: StoreBackend): { where: string; store: Store } {
+  const where = backend.fresh();
+  return { where, store: backend.open(where) };
+}
+
 export { PostgresDb };

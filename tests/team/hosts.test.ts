@@ -1,27 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/queue/open.js';
-import { cli, makeHome, type TestHome } from '../support/home.js';
-import { startCluster, type Cluster } from '../support/postgres.js';
+import { cli, type TestHome } from '../support/home.js';
+import { useCluster } from '../support/team.js';
 
-let cluster: Cluster;
-const homes: TestHome[] = [];
-beforeAll(async () => { cluster = await startCluster(); }, 120_000);
-afterAll(() => {
-  cluster.close();
-  for (const h of homes) h.cleanup();
-});
+const team = useCluster();
 
 const agentRule = 'name: receipts\nwatch: inbox/receipts\ndo: Put the total of each receipt into ledger.csv\n';
 
 function teamHome(url: string, role: string, name: string): TestHome {
-  const h = makeHome({ rules: { 'receipts.yaml': agentRule }, config: `database: ${url}\nrole: ${role}\nhost_name: ${name}\n` });
-  homes.push(h);
-  return h;
+  return team.home({ rules: { 'receipts.yaml': agentRule }, config: `database: ${url}\nrole: ${role}\nhost_name: ${name}\n` });
 }
 
 describe('hosts of a team', () => {
   it('status lists the hosts and a rule whose text differs between them', async () => {
-    const url = cluster.database();
+    const url = team.cluster.database();
     const home = teamHome(url, 'collect', 'ada-laptop');
     const store = openStore({ dbFile: '', configFile: '' }, { database: url, host_name: 'x', lease_seconds: 60 });
     const now = Date.now();
@@ -52,7 +44,7 @@ describe('hosts of a team', () => {
   });
 
   it('a collecting host needs no API key and no sandbox', async () => {
-    const home = teamHome(cluster.database(), 'collect', 'ada-laptop');
+    const home = teamHome(team.cluster.database(), 'collect', 'ada-laptop');
     const out = await cli(home, ['doctor', '--json']);
     const checks = JSON.parse(out.stdout) as { checks?: { id: string; status: string; summary: string }[] } | { id: string; status: string; summary: string }[];
     const list = Array.isArray(checks) ? checks : checks.checks ?? [];

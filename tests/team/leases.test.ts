@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaults } from '../../src/config.js';
 import { Events } from '../../src/events.js';
 import { silentLogger } from '../../src/log.js';
@@ -13,20 +12,13 @@ import { executeJob, type Outcome } from '../../src/run/execute.js';
 import type { JobContext } from '../../src/run/context.js';
 import { loadRuleText } from '../../src/rules/load.js';
 import { waitFor } from '../support/home.js';
-import { startCluster, type Cluster } from '../support/postgres.js';
+import { useCluster } from '../support/team.js';
 
-let cluster: Cluster;
-const dirs: string[] = [];
-beforeAll(async () => { cluster = await startCluster(); }, 120_000);
-afterAll(() => {
-  cluster.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const team = useCluster();
 
 /** A host of a team: its own home and store on the shared database, and a worker. */
 function host(name: string, url: string, ruleYaml: string, execute: (ctx: JobContext) => Promise<Outcome>): { store: Store; worker: Worker; home: string } {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), `dropwork-lease-${name}-`));
-  dirs.push(home);
+  const home = team.folder(`dropwork-lease-${name}-`);
   const store = openStore({ dbFile: '', configFile: '' }, { database: url, host_name: name, lease_seconds: 2 });
   const rules = new Map(loadRuleText(ruleYaml, 'r.yaml', home).rules.map((r) => [r.name, r]));
   const worker = new Worker({
@@ -40,9 +32,8 @@ function host(name: string, url: string, ruleYaml: string, execute: (ctx: JobCon
 
 describe('leases on a team database', () => {
   it('gives a frozen worker\'s job to another after its lease, and the frozen one never publishes it', async () => {
-    const url = cluster.database();
-    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-lease-shared-'));
-    dirs.push(shared);
+    const url = team.cluster.database();
+    const shared = team.folder('dropwork-lease-shared-');
     const inbox = path.join(shared, 'inbox');
     const outputs = path.join(shared, 'outputs');
     fs.mkdirSync(inbox);

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHome, spawnDaemon, type TestHome } from '../support/home.js';
-import { startCluster, type Cluster } from '../support/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { spawnDaemon, type TestHome } from '../support/home.js';
+import { useCluster } from '../support/team.js';
 
 /**
  * Three daemons with three homes on this machine act as three hosts of one team on a real
@@ -17,36 +16,23 @@ import { startCluster, type Cluster } from '../support/postgres.js';
 const FILES = Number(process.env.DROPWORK_TEAM_SOAK_FILES ?? 2000);
 const DROP_SECONDS = 60;
 
-let cluster: Cluster;
-let root: string;
-const homes: TestHome[] = [];
-beforeAll(async () => {
-  cluster = await startCluster();
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-team-'));
-}, 120_000);
-afterAll(() => {
-  cluster?.close();
-  for (const h of homes) h.cleanup();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+const team = useCluster();
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a team of three hosts on one PostgreSQL database', () => {
   it('turns every file into one succeeded job and one whole output through kills and a database restart', async () => {
-    const url = cluster.database();
+    const url = team.cluster.database();
+    const root = team.folder('dropwork-team-');
     const inboxes = ['receipts', 'scans'].map((n) => path.join(root, 'collector', n));
     const outputs = path.join(root, 'shared-drive', 'outputs');
     for (const d of inboxes) fs.mkdirSync(d, { recursive: true });
     // Each host reads its own rules/ folder; the same text in each, as a team keeps it.
     const rules = Object.fromEntries(inboxes.map((inbox) => [`${path.basename(inbox)}.yaml`,
       `name: ${path.basename(inbox)}\nwatch: ${inbox}\noutput: ${path.join(outputs, path.basename(inbox))}\nactions:\n  - copy: "."\n`]));
-    const home = (name: string, role: string): TestHome => {
-      const h = makeHome({ rules, config: `database: ${url}\nrole: ${role}\nhost_name: ${name}\nsettle_ms: 200\nconcurrency: 4\nlease_seconds: 10\nrescan_minutes: 1\n` });
-      homes.push(h);
-      return h;
-    };
+    const home = (name: string, role: string): TestHome =>
+      team.home({ rules, config: `database: ${url}\nrole: ${role}\nhost_name: ${name}\nsettle_ms: 200\nconcurrency: 4\nlease_seconds: 10\nrescan_minutes: 1\n` });
     const collector = home('office-laptop', 'collect');
     const steady = home('server-1', 'work');
     const flaky = home('server-2', 'work');
@@ -74,9 +60,9 @@ describe('a team of three hosts on one PostgreSQL database', () => {
         flakyDaemon = await spawnDaemon(flaky);
       }
       if (!dbRestarted && second === 30) {
-        cluster.stop();
+        team.cluster.stop();
         await sleep(3000);
-        cluster.start();
+        team.cluster.start();
         dbRestarted = true;
       }
     }

@@ -1,24 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, makeHome, spawnDaemon, type TestHome } from '../support/home.js';
-import { startCluster, type Cluster } from '../support/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { cli, spawnDaemon } from '../support/home.js';
+import { useCluster } from '../support/team.js';
 
-let cluster: Cluster;
-const homes: TestHome[] = [];
-beforeAll(async () => { cluster = await startCluster(); }, 120_000);
-afterAll(() => {
-  cluster.close();
-  for (const h of homes) h.cleanup();
-});
+const team = useCluster();
 
 describe('files travel with their jobs', () => {
   it('a worker runs the copy that travelled, the collecting host trashes the original, a file too large is skipped', async () => {
-    const url = cluster.database();
-    const collector = makeHome({ config: `database: ${url}\nrole: collect\nhost_name: laptop\nsettle_ms: 150\nmax_file_mb: 0.01\n` });
-    const worker = makeHome({ config: `database: ${url}\nrole: work\nhost_name: server\nsettle_ms: 150\n` });
-    homes.push(collector, worker);
+    const url = team.cluster.database();
+    const collector = team.home({ config: `database: ${url}\nrole: collect\nhost_name: laptop\nsettle_ms: 150\nmax_file_mb: 0.01\n` });
+    const worker = team.home({ config: `database: ${url}\nrole: work\nhost_name: server\nsettle_ms: 150\n` });
     const inbox = collector.inbox('scans');
     const outputs = path.join(worker.root, 'outputs');
     // The worker's rule file names the same inbox path, but it never reads it: the rule's text is

@@ -5,26 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/users/secret.js';
-import { makeHome, type TestHome } from '../approve/helpers.js';
+import { homePerTest, PLAIN_AND_HELD } from '../approve/helpers.js';
 
-const RULES = `
-- name: held
-  watch: inbox/held
-  output: outputs/held
-  approve: always
-  actions:
-    - copy: "."
-- name: plain
-  watch: inbox/plain
-  output: outputs/plain
-  actions:
-    - copy: "."
-`;
-
-let home: TestHome;
-afterEach(() => home?.close());
+const openHome = homePerTest(PLAIN_AND_HELD);
 
 const LINK = /^ {2}(http:\/\/\S+)$/m;
 
@@ -36,7 +21,7 @@ function linkOf(stdout: string): { link: string; secret: string } {
 
 describe('dropwork users', () => {
   it('adds a person with a sign-in link at the dashboard\'s address, stores only its hash, and lists people without links', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     fs.writeFileSync(home.paths.configFile, 'host: 192.0.2.10\nport: 7799\n');
     const empty = await home.cli('users', 'list');
     expect(empty.stdout).toContain('no users');
@@ -73,14 +58,14 @@ describe('dropwork users', () => {
   });
 
   it('says when the link only works on this machine (host 127.0.0.1)', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const added = await home.cli('users', 'add', 'ana', '--role', 'admin');
     expect(linkOf(added.stdout).link).toMatch(/^http:\/\/127\.0\.0\.1:7717\/\?token=/);
     expect(added.stdout).toContain('note: the dashboard listens on 127.0.0.1 (this machine only)');
   });
 
   it('link makes a new secret and the old one stops working; role changes it; remove ends it', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const first = linkOf((await home.cli('users', 'add', 'ana')).stdout).secret;
     const relinked = await home.cli('users', 'link', 'ana');
     expect(relinked.code).toBe(0);
@@ -108,7 +93,7 @@ describe('dropwork users', () => {
 
 describe('who the command line says did it', () => {
   it('records the login name, or --by, on retry, cancel, approve and deny', async () => {
-    home = makeHome(RULES);
+    const home = openHome();
     const login = os.userInfo().username;
     const plain = await home.run('plain', 'inbox/plain/a.txt', 'a');
     expect((await home.cli('jobs', 'revert', String(plain.id))).code).toBe(0);

@@ -1,17 +1,13 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/queue/store.js';
 import type { JobRow } from '../../src/queue/status.js';
-import { request, startDashboard, until, type WebHome } from './helpers.js';
+import { PLAIN_RULE } from '../approve/helpers.js';
+import { dashboardPerTest, request, until, type WebHome } from './helpers.js';
 
-const RULES = `
-- name: plain
-  watch: inbox/plain
-  output: outputs/plain
-  actions:
-    - copy: "."
+const RULES = `${PLAIN_RULE}
 - name: pdfs
   watch: inbox/pdfs
   files: "*.pdf"
@@ -27,8 +23,7 @@ const RULES = `
     - copy: "."
 `;
 
-let web: WebHome;
-afterEach(async () => web?.stop());
+const openDashboard = dashboardPerTest(RULES);
 
 type Json = Record<string, unknown>;
 const getJson = async <T = Json>(w: WebHome, p: string): Promise<T> => {
@@ -40,7 +35,7 @@ const postJson = (w: WebHome, p: string, body: unknown = {}): ReturnType<typeof 
 
 describe('GET /api/jobs', () => {
   it('lists newest first and filters by status, rule, file name and day', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const a = await web.run('plain', 'inbox/plain/invoice-march.txt', 'a');
     const b = await web.run('plain', 'inbox/plain/photo.txt', 'b');
     const c = await web.run('held', 'inbox/held/contract.txt', 'c');
@@ -68,7 +63,7 @@ describe('GET /api/jobs', () => {
 
 describe('GET /api/jobs/ID', () => {
   it('gives the job, its step log with the transcript data, and for a held job the approval', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const job = await web.run('held', 'inbox/held/contract.txt', 'c');
     web.store.log(job.id, 'tool_call', 'read_file', { name: 'read_file', input: { path: 'input/contract.txt' } });
     web.store.log(job.id, 'tool_result', 'c', { output: 'c', is_error: false });
@@ -87,7 +82,7 @@ describe('GET /api/jobs/ID', () => {
 
 describe('acting on jobs', () => {
   it('approve publishes and tells the live pages; deny discards with the reason', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const seen: string[] = [];
     web.events.on('job:succeeded', (j) => { seen.push(`succeeded ${j.id}`); });
     web.events.on('job:cancelled', (j) => { seen.push(`cancelled ${j.id}`); });
@@ -108,7 +103,7 @@ describe('acting on jobs', () => {
   });
 
   it('retry queues a finished job again and cancel stops a queued one', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const job = await web.run('plain', 'inbox/plain/r.txt', 'r');
     const retried = await postJson(web, `/api/jobs/${job.id}/retry`);
     expect(retried.status).toBe(409); // succeeded jobs are done for good
@@ -123,7 +118,7 @@ describe('acting on jobs', () => {
 
 describe('GET /api/rules and the dry run', () => {
   it('shows each rule with its last runs, and each problem with its file, line, column and the line itself', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     await web.run('plain', 'inbox/plain/a.txt', 'a');
     fs.writeFileSync(path.join(web.paths.rulesDir, 'broken.yaml'), 'name: broken\nwatch: inbox/broken\noutput: outputs/broken\nactions:\n  - copy: "."\napprove: sometimes\n');
     web.rules.reload();
@@ -137,7 +132,7 @@ describe('GET /api/rules and the dry run', () => {
   });
 
   it('lists the inbox and tries a file against the rule without touching anything', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const inbox = path.join(web.paths.home, 'inbox/pdfs');
     fs.mkdirSync(inbox, { recursive: true });
     fs.writeFileSync(path.join(inbox, 'report.pdf'), '%PDF');
@@ -160,7 +155,7 @@ describe('GET /api/rules and the dry run', () => {
 
 describe('GET /api/spending', () => {
   it('sums cost per day and per rule, with the daily budget', async () => {
-    web = await startDashboard(RULES, 2.5);
+    const web = await openDashboard(2.5);
     const a = await web.run('plain', 'inbox/plain/a.txt', 'a');
     const b = await web.run('plain', 'inbox/plain/b.txt', 'b');
     const c = await web.run('pdfs', 'inbox/pdfs/c.pdf', 'c');
@@ -189,7 +184,7 @@ describe('GET /api/spending', () => {
 
 describe('GET /api/events', () => {
   it('streams the daemon\'s job events at once, and changes other processes commit', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const job = await web.run('plain', 'inbox/plain/a.txt', 'a');
     let text = '';
     const req = http.get({ host: '127.0.0.1', port: web.port, path: '/api/events', headers: { ...web.bearer, Host: `127.0.0.1:${web.port}` } });
@@ -210,7 +205,7 @@ describe('GET /api/events', () => {
 
 describe('GET /api/status', () => {
   it('sums up the queue and today\'s spending', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     await web.run('held', 'inbox/held/x.txt', 'x');
     const s = await getJson<{ queue: Record<string, number>; rules: number; daily_budget_usd: number; live: boolean }>(web, '/api/status');
     expect(s).toMatchObject({ rules: 3, daily_budget_usd: 5, live: true, queue: expect.objectContaining({ waiting: 1 }) });

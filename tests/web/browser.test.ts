@@ -3,21 +3,15 @@
  * `dropwork ui --print-url` prints, Debian's Chromium driven by playwright-core, real files
  * dropped into real inboxes. Screenshots land in .test-artifacts/web/ to be looked at.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/queue/store.js';
-import { REPO, trashed } from '../approve/helpers.js';
-import { freePort, until } from './helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(REPO, '.test-artifacts', 'web');
-const exec = promisify(execFile);
+import { trashed } from '../approve/helpers.js';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, startDaemon, type DaemonHome } from './daemon.js';
 
 const RULES = `
 - name: notes
@@ -39,14 +33,9 @@ let home: string;
 let port: number;
 let base: string;
 let printed: string;
-let daemon: ChildProcess;
-let daemonLog = '';
+let daemon: DaemonHome | undefined;
 let context: BrowserContext;
 let page: Page;
-
-function env(): NodeJS.ProcessEnv {
-  return { ...process.env, HOME: root, DROPWORK_HOME: home, DROPWORK_PORT: String(port), DROPWORK_NOTIFY: 'off', XDG_DATA_HOME: '' };
-}
 
 function drop(rel: string, content: string): string {
   const file = path.join(home, rel);
@@ -71,46 +60,22 @@ async function rowFor(name: string, status: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`the browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium; scripts/setup/packages.txt lists it)`);
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-browser-'));
-  home = path.join(root, 'home');
-  fs.mkdirSync(path.join(home, 'rules'), { recursive: true });
-  for (const d of ['inbox/notes', 'inbox/receipts']) fs.mkdirSync(path.join(home, d), { recursive: true });
-  fs.writeFileSync(path.join(home, 'rules', 'rules.yaml'), RULES);
-  fs.writeFileSync(path.join(home, 'config.yaml'), 'settle_ms: 300\nnotify: false\ndaily_budget_usd: 1\n');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  daemon = spawn(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), 'start'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  daemon.stdout?.on('data', (c: Buffer) => { daemonLog += c.toString(); });
-  daemon.stderr?.on('data', (c: Buffer) => { daemonLog += c.toString(); });
-  printed = await until('the dashboard URL', async () => {
-    if (daemon.exitCode !== null) throw new Error(`the daemon exited:\n${daemonLog}`);
-    try {
-      const { stdout } = await exec(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), 'ui', '--print-url'], { env: env() });
-      return stdout.trim();
-    } catch {
-      return undefined;
-    }
-  }, 30_000);
+  const d = await startDaemon({ prefix: 'dropwork-browser-', rules: RULES, inboxes: ['inbox/notes', 'inbox/receipts'], config: 'settle_ms: 300\nnotify: false\ndaily_budget_usd: 1\n' });
+  daemon = d;
+  ({ root, home, port, base, printed } = d);
   context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-chromium-')), {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 860 },
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
   page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (err) => { daemonLog += `\n[page error] ${err.message}`; });
+  page.on('pageerror', (err) => { d.log += `\n[page error] ${err.message}`; });
 });
 
 afterAll(async () => {
   await context?.close();
-  if (daemon && daemon.exitCode === null) {
-    const exited = new Promise((resolve) => daemon.once('exit', resolve));
-    daemon.kill('SIGTERM');
-    await exited;
-  }
-  if (root) fs.rmSync(root, { recursive: true, force: true });
+  await daemon?.stop();
 });
 
 describe('the dashboard in a browser', () => {
@@ -269,6 +234,6 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${base}/spending`);
     await page.locator('svg.chart').waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'spending.png'), fullPage: true });
-    expect(daemonLog).not.toContain('[page error]');
+    expect((daemon as DaemonHome).log).not.toContain('[page error]');
   });
 });

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import { afterEach } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { Events } from '../../src/events.js';
 import { defaults } from '../../src/config.js';
@@ -61,6 +62,19 @@ export async function startDashboard(rulesYaml: string, budget = defaults.daily_
     bearer: { Authorization: `Bearer ${token}` },
     stop: async () => { await dashboard.close(); home.close(); },
   };
+}
+
+/**
+ * A fresh dashboard (on a fresh home) for each test of the file, stopped after it: call at the
+ * top of the file, then `const web = await openDashboard()` inside a test.
+ */
+export function dashboardPerTest(rulesYaml: string): (budget?: number) => Promise<WebHome> {
+  let web: WebHome | undefined;
+  afterEach(async () => {
+    await web?.stop();
+    web = undefined;
+  });
+  return async (budget) => (web = await startDashboard(rulesYaml, budget));
 }
 
 export function freePort(): Promise<number> {

@@ -10,35 +10,18 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recorder } from '../../src/agent/transcript.js';
-import { request, startDashboard, type WebHome } from './helpers.js';
+import { PLAIN_AND_HELD } from '../approve/helpers.js';
+import { dashboardPerTest, request, type WebHome } from './helpers.js';
 
-const RULES = `
-- name: plain
-  watch: inbox/plain
-  output: outputs/plain
-  actions:
-    - copy: "."
-- name: held
-  watch: inbox/held
-  output: outputs/held
-  approve: always
-  actions:
-    - copy: "."
-`;
-
-let web: WebHome | undefined;
-afterEach(async () => {
-  await web?.stop();
-  web = undefined;
-});
+const openDashboard = dashboardPerTest(PLAIN_AND_HELD);
 
 const fileUrl = (_w: WebHome, file: string): string => `/api/files?path=${encodeURIComponent(file)}`;
 
 describe('hostile files', () => {
   it('a PDF, HTML or SVG output downloads, sandboxed; only images and text show in place', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const dir = path.join(web.paths.home, 'outputs/plain');
     fs.mkdirSync(dir, { recursive: true });
     for (const [name, type] of [['a.pdf', 'application/pdf'], ['a.html', 'application/octet-stream'], ['a.svg', 'application/octet-stream']]) {
@@ -53,7 +36,7 @@ describe('hostile files', () => {
   });
 
   it('an HTML or SVG output cannot run script in the dashboard\'s origin (real browser)', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const hits: string[] = [];
     const collector = http.createServer((req, res) => { hits.push(req.url ?? ''); res.end('ok'); });
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
@@ -97,7 +80,7 @@ describe('hostile files', () => {
   }, 90_000);
 
   it('a hard link dropped into an inbox is not served; the inbox\'s own files are', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const inbox = path.join(web.paths.home, 'inbox/plain');
     fs.mkdirSync(inbox, { recursive: true });
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-elsewhere-'));
@@ -120,7 +103,7 @@ describe('the API key', () => {
   const KEY = 'proxy-token-7f3a9c1e5b2d4068';
 
   it('reaches no answer of the JSON API, even when a job\'s history holds it', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     fs.writeFileSync(path.join(web.paths.home, 'credentials.env'), `ANTHROPIC_API_KEY=${KEY}\n`, { mode: 0o600 });
     const done = await web.run('plain', 'inbox/plain/k.txt', 'k');
     const held = await web.run('held', 'inbox/held/h.txt', 'h');
@@ -150,7 +133,7 @@ describe('the API key', () => {
   });
 
   it('is masked by the transcript store before the history keeps it', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     fs.writeFileSync(path.join(web.paths.home, 'credentials.env'), `ANTHROPIC_API_KEY=${KEY}\n`, { mode: 0o600 });
     const job = await web.run('plain', 'inbox/plain/t.txt', 't');
     const store = web.store;

@@ -1,29 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tokenFile, uiToken } from '../../src/web/token.js';
-import { request, startDashboard, type WebHome } from './helpers.js';
+import { PLAIN_AND_HELD } from '../approve/helpers.js';
+import { dashboardPerTest, request, type WebHome } from './helpers.js';
 
-const RULES = `
-- name: plain
-  watch: inbox/plain
-  output: outputs/plain
-  actions:
-    - copy: "."
-- name: held
-  watch: inbox/held
-  output: outputs/held
-  approve: always
-  actions:
-    - copy: "."
-`;
-
-let web: WebHome;
-afterEach(async () => web?.stop());
+const openDashboard = dashboardPerTest(PLAIN_AND_HELD);
 
 describe('the token', () => {
   it('is made once per install, private to this user, and reused', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const file = tokenFile(web.paths);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(web.token.length).toBeGreaterThanOrEqual(32);
@@ -31,7 +17,7 @@ describe('the token', () => {
   });
 
   it('is needed by every page, asset and API call; a wrong one is no better than none', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     for (const p of ['/', '/jobs/1', '/rules', '/assets/app.js', '/api/jobs', '/api/status', '/api/events', '/api/files?path=/etc/hostname']) {
       const r = await request(web.port, 'GET', p);
       expect(r.status, p).toBe(401);
@@ -48,7 +34,7 @@ describe('the token', () => {
   });
 
   it('in a link becomes an HttpOnly SameSite=Strict cookie, and the address loses the token', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const r = await request(web.port, 'GET', `/jobs/3?token=${web.token}&x=1`);
     expect(r.status).toBe(303);
     expect(r.headers.location).toBe('/jobs/3?x=1');
@@ -64,7 +50,7 @@ describe('the token', () => {
   });
 
   it('does not answer under another host name (DNS rebinding)', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const r = await request(web.port, 'GET', '/api/jobs', { ...web.bearer, Host: `evil.example:${web.port}` });
     expect(r.status).toBe(421);
     expect((await request(web.port, 'GET', '/api/jobs', { ...web.bearer, Host: `localhost:${web.port}` })).status).toBe(200);
@@ -73,7 +59,7 @@ describe('the token', () => {
 
 describe('changes from another site', () => {
   it('are refused with 403, and the job stays as it was', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const job = await web.run('held', 'inbox/held/a.txt', 'a');
     expect(job.status).toBe('waiting');
     const cookie = { Cookie: web.page.Cookie as string };
@@ -101,7 +87,7 @@ describe('changes from another site', () => {
   });
 
   it('a script with the bearer token needs no browser headers', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const job = await web.run('held', 'inbox/held/b.txt', 'b');
     const r = await request(web.port, 'POST', `/api/jobs/${job.id}/deny`, web.bearer, '{"reason":"scripted"}');
     expect(r.status).toBe(200);
@@ -114,7 +100,7 @@ describe('files', () => {
     request(w.port, 'GET', `/api/files?path=${encodeURIComponent(file)}${extra}`, w.bearer);
 
   it('serves outputs and inbox files, never as a page of the dashboard', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const job = await web.run('plain', 'inbox/plain/notes.txt', 'hello');
     const out = JSON.parse(web.store.get(job.id)?.outputs ?? '[]')[0] as string;
     const r = await get(web, out);
@@ -134,7 +120,7 @@ describe('files', () => {
   });
 
   it('refuses a path with "..", anything outside the outputs and inboxes, and links that lead out', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     await web.run('plain', 'inbox/plain/notes.txt', 'hello');
     const traversal = await get(web, path.join(web.paths.home, 'outputs/plain') + '/../../ui-token');
     expect(traversal.status).toBe(403);
@@ -154,7 +140,7 @@ describe('files', () => {
   });
 
   it('serves a held job\'s staged output by number only, from its own folder', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const held = await web.run('held', 'inbox/held/draft.txt', 'draft');
     const r = await request(web.port, 'GET', `/api/jobs/${held.id}/staged/0`, web.bearer);
     expect(r.status).toBe(200);
@@ -166,7 +152,7 @@ describe('files', () => {
   });
 
   it('the dry run only reads files listed in the rule\'s own inbox', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     fs.mkdirSync(path.join(web.paths.home, 'inbox/plain'), { recursive: true });
     for (const file of ['/etc/passwd', path.join(web.paths.home, 'inbox/plain/../../rules/rules.yaml'), path.join(web.paths.home, 'inbox/held/x.txt')]) {
       const r = await request(web.port, 'POST', '/api/rules/plain/test', web.page, JSON.stringify({ file }));
@@ -177,7 +163,7 @@ describe('files', () => {
 
 describe('secrets', () => {
   it('an API key that reached the history never reaches a page', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const job = await web.run('plain', 'inbox/plain/k.txt', 'k');
     const key = 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789';
     web.store.log(job.id, 'tool_result', `env says ANTHROPIC_API_KEY=${key}`, { output: `key ${key}` });

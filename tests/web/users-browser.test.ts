@@ -3,19 +3,11 @@
  * links made with the real `dropwork users` command, Debian's Chromium driven by playwright-core.
  * Screenshots land in .test-artifacts/web/ to be looked at.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '../approve/helpers.js';
-import { freePort, until } from './helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(REPO, '.test-artifacts', 'web');
-const exec = promisify(execFile);
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, startDaemon, type DaemonHome } from './daemon.js';
 
 const RULES = `
 - name: receipts
@@ -26,23 +18,14 @@ const RULES = `
     - copy: "."
 `;
 
-let root: string;
 let home: string;
 let port: number;
 let base: string;
-let daemon: ChildProcess;
-let daemonLog = '';
+let daemon: DaemonHome | undefined;
 let browser: Browser;
 const secrets: string[] = [];
 
-function env(): NodeJS.ProcessEnv {
-  return { ...process.env, HOME: root, DROPWORK_HOME: home, DROPWORK_PORT: String(port), DROPWORK_NOTIFY: 'off', XDG_DATA_HOME: '' };
-}
-
-async function dropwork(...args: string[]): Promise<string> {
-  const { stdout } = await exec(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), ...args], { env: env() });
-  return stdout;
-}
+const dropwork = (...args: string[]): Promise<string> => (daemon as DaemonHome).dropwork(...args);
 
 /** `dropwork users add|link`: the link it prints. */
 async function link(...args: string[]): Promise<string> {
@@ -56,7 +39,7 @@ async function link(...args: string[]): Promise<string> {
 async function signedIn(url: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  page.on('pageerror', (err) => { daemonLog += `\n[page error] ${err.message}`; });
+  page.on('pageerror', (err) => { if (daemon) daemon.log += `\n[page error] ${err.message}`; });
   await page.goto(url);
   return page;
 }
@@ -70,38 +53,18 @@ async function heldJob(page: Page, name: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`the browser tests need Debian's chromium at ${CHROMIUM}`);
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-people-'));
-  home = path.join(root, 'home');
-  fs.mkdirSync(path.join(home, 'rules'), { recursive: true });
-  fs.mkdirSync(path.join(home, 'inbox/receipts'), { recursive: true });
-  fs.writeFileSync(path.join(home, 'rules', 'rules.yaml'), RULES);
-  fs.writeFileSync(path.join(home, 'config.yaml'), 'settle_ms: 300\nnotify: false\n');
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  daemon = spawn(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), 'start'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  daemon.stdout?.on('data', (c: Buffer) => { daemonLog += c.toString(); });
-  daemon.stderr?.on('data', (c: Buffer) => { daemonLog += c.toString(); });
-  await until('the dashboard', async () => {
-    if (daemon.exitCode !== null) throw new Error(`the daemon exited:\n${daemonLog}`);
-    return dropwork('ui', '--print-url').then(() => true, () => undefined);
-  }, 30_000);
+  daemon = await startDaemon({ prefix: 'dropwork-people-', rules: RULES, inboxes: ['inbox/receipts'], config: 'settle_ms: 300\nnotify: false\n' });
+  ({ home, port, base } = daemon);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (daemon && daemon.exitCode === null) {
-    const exited = new Promise((resolve) => daemon.once('exit', resolve));
-    daemon.kill('SIGTERM');
-    await exited;
-  }
-  if (root) fs.rmSync(root, { recursive: true, force: true });
+  await daemon?.stop();
 });
 
 describe('people on the dashboard, in a browser', () => {
@@ -161,7 +124,8 @@ describe('people on the dashboard, in a browser', () => {
 
   it('no secret reached the daemon\'s log', () => {
     expect(secrets.length).toBeGreaterThanOrEqual(3);
-    for (const s of secrets) expect(daemonLog).not.toContain(s);
-    expect(daemonLog).not.toContain('[page error]');
+    const log = (daemon as DaemonHome).log;
+    for (const s of secrets) expect(log).not.toContain(s);
+    expect(log).not.toContain('[page error]');
   });
 });

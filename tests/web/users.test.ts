@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaults } from '../../src/config.js';
 import { Events } from '../../src/events.js';
 import { createLogger } from '../../src/log.js';
@@ -17,25 +17,10 @@ import type { Role } from '../../src/users/roles.js';
 import { hashSecret, newSecret } from '../../src/users/secret.js';
 import { Dashboard } from '../../src/web/server.js';
 import { uiToken } from '../../src/web/token.js';
-import { makeHome } from '../approve/helpers.js';
-import { request, startDashboard, type Reply, type WebHome } from './helpers.js';
+import { makeHome, PLAIN_AND_HELD } from '../approve/helpers.js';
+import { dashboardPerTest, request, type Reply, type WebHome } from './helpers.js';
 
-const RULES = `
-- name: plain
-  watch: inbox/plain
-  output: outputs/plain
-  actions:
-    - copy: "."
-- name: held
-  watch: inbox/held
-  output: outputs/held
-  approve: always
-  actions:
-    - copy: "."
-`;
-
-let web: WebHome;
-afterEach(async () => web?.stop());
+const openDashboard = dashboardPerTest(PLAIN_AND_HELD);
 
 /** Adds a person and gives the headers of their signed-in page making a change. */
 function person(w: WebHome, name: string, role: Role): { secret: string; page: Record<string, string> } {
@@ -51,7 +36,7 @@ const steps = async (w: WebHome, headers: Record<string, string>, id: number): P
 
 describe('people on the dashboard', () => {
   it('a sign-in link sets an HttpOnly, SameSite=Strict cookie for that person and drops the secret from the address', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const ana = person(web, 'ana', 'approver');
     const r = await request(web.port, 'GET', `/jobs?token=${ana.secret}&status=failed`);
     expect(r.status).toBe(303);
@@ -68,7 +53,7 @@ describe('people on the dashboard', () => {
   });
 
   it('a viewer reads everything and is refused every change with 403', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const vera = person(web, 'vera', 'viewer');
     const held = await web.run('held', 'inbox/held/h.txt', 'h');
     const done = await web.run('plain', 'inbox/plain/p.txt', 'p');
@@ -92,7 +77,7 @@ describe('people on the dashboard', () => {
   });
 
   it('an approver approves, denies, retries, cancels and reverts, each step under their name', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const abe = person(web, 'abe', 'approver');
     const one = await web.run('held', 'inbox/held/one.txt', 'one');
     const two = await web.run('held', 'inbox/held/two.txt', 'two');
@@ -117,7 +102,7 @@ describe('people on the dashboard', () => {
   });
 
   it('an admin may do what an approver does; the install token acts as before, under no name', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const ada = person(web, 'ada', 'admin');
     const held = await web.run('held', 'inbox/held/a.txt', 'a');
     expect((await post(web, ada.page, `/api/jobs/${held.id}/approve`)).status).toBe(200);
@@ -128,7 +113,7 @@ describe('people on the dashboard', () => {
   });
 
   it('a new link ends the old one, and removing a person ends their session, at the next request', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const ana = person(web, 'ana', 'approver');
     const cookie = { Cookie: `dropwork_${web.port}=${ana.secret}` };
     expect((await request(web.port, 'GET', '/api/jobs', cookie)).status).toBe(200);
@@ -149,7 +134,7 @@ describe('people on the dashboard', () => {
   });
 
   it('an open live stream ends when its person is removed from another process', async () => {
-    web = await startDashboard(RULES);
+    const web = await openDashboard();
     const ana = person(web, 'ana', 'viewer');
     const ended = await new Promise<{ hello: boolean; end: Promise<void> }>((resolve, reject) => {
       const req = http.get({ host: '127.0.0.1', port: web.port, path: '/api/events', headers: { Host: `127.0.0.1:${web.port}`, Cookie: `dropwork_${web.port}=${ana.secret}` } }, (res) => {
@@ -195,7 +180,7 @@ function requestTo(host: string, port: number, p: string, headers: Record<string
 describe('a dashboard open to the network (host: 0.0.0.0)', () => {
   const address = outsideAddress();
   it.skipIf(!address)('lets in people from other machines, and the install token only from this one', async () => {
-    const home = makeHome(RULES);
+    const home = makeHome(PLAIN_AND_HELD);
     const token = uiToken(home.paths);
     const dashboard = new Dashboard({ store: home.store, paths: home.paths, log: createLogger({}), events: new Events(), config: () => defaults, ruleSet: () => home.rules }, token);
     try {
