@@ -88,8 +88,7 @@ export function makeHome(rulesYaml: string): TestHome {
 }
 
 /** A rule that copies what lands in inbox/plain to outputs/plain, untouched by approval. */
-export const PLAIN_RULE = `
-- name: plain
+export const PLAIN_RULE = `- name: plain
   watch: inbox/plain
   output: outputs/plain
   actions:
@@ -97,8 +96,7 @@ export const PLAIN_RULE = `
 `;
 
 /** A rule whose every job waits for someone to approve it before it publishes. */
-export const HELD_RULE = `
-- name: held
+export const HELD_RULE = `- name: held
   watch: inbox/held
   output: outputs/held
   approve: always

@@ -7,8 +7,7 @@ import type { JobRow } from '../../src/queue/status.js';
 import { PLAIN_RULE } from '../approve/helpers.js';
 import { dashboardPerTest, request, until, type WebHome } from './helpers.js';
 
-const RULES = `${PLAIN_RULE}
-- name: pdfs
+const RULES = `${PLAIN_RULE}- name: pdfs
   watch: inbox/pdfs
   files: "*.pdf"
   output: outputs/pdfs
