@@ -2,9 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { StoreUnavailable } from '../../errors.js';
 
-export interface Result { rows: Record<string, unknown>[]; rowCount: number }
+/** `gen`: which connection answered (see thread.ts), for a transaction to stay on one. */
+export interface Result { rows: Record<string, unknown>[]; rowCount: number; gen: number }
 
-interface Reply { id: number; rows?: Record<string, unknown>[]; rowCount?: number; error?: { message: string; code: string; unreachable: boolean } }
+interface Reply { id: number; rows?: Record<string, unknown>[]; rowCount?: number; gen?: number; error?: { message: string; code: string; unreachable: boolean } }
 
 /** A statement PostgreSQL refused (a constraint, a syntax error): the caller's problem, not the network's. */
 export class PostgresError extends Error {
@@ -60,12 +61,13 @@ export class SyncConnection {
     return Atomics.load(this.flags, 1) === 1;
   }
 
-  query(sql: string, params: unknown[] = []): Result {
+  /** `gen`: run only on that connection (a transaction's), else fail as unreachable. */
+  query(sql: string, params: unknown[] = [], gen?: number): Result {
     if (this.closed) throw new StoreUnavailable('the PostgreSQL connection is closed');
     if (!this.reachable) throw new StoreUnavailable(`the database ${redactUrl(this.url)} cannot be reached; retrying every second`);
     const id = this.next++;
     Atomics.store(this.flags, 0, 0);
-    this.requests.postMessage({ id, sql, params });
+    this.requests.postMessage(gen === undefined ? { id, sql, params } : { id, sql, params, gen });
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const left = deadline - Date.now();
@@ -81,7 +83,7 @@ export class SyncConnection {
         if (r.error.unreachable) throw new StoreUnavailable(`the database ${redactUrl(this.url)} cannot be reached: ${r.error.message}`);
         throw new PostgresError(r.error.message, r.error.code);
       }
-      return { rows: r.rows ?? [], rowCount: r.rowCount ?? 0 };
+      return { rows: r.rows ?? [], rowCount: r.rowCount ?? 0, gen: r.gen ?? 0 };
     }
   }
 

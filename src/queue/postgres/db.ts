@@ -14,6 +14,8 @@ export class PostgresDb implements Db {
   readonly engine = 'postgres';
   readonly conn: SyncConnection;
   private depth = 0;
+  /** The connection the open transaction began on. */
+  private txGen: number | undefined;
   private changes = 0;
   private readonly wakers = new Set<() => void>();
 
@@ -32,12 +34,12 @@ export class PostgresDb implements Db {
   }
 
   query(sql: string, params: unknown[] = []): Result {
-    return this.conn.query(sql, params);
+    return this.conn.query(sql, params, this.txGen);
   }
 
   prepare(sql: string): Statement {
     const t = translate(sql);
-    const run = (args: unknown[]): Result => this.conn.query(t.text, bind(t, args));
+    const run = (args: unknown[]): Result => this.conn.query(t.text, bind(t, args), this.txGen);
     return {
       get: (...args) => run(args).rows[0],
       all: (...args) => run(args).rows,
@@ -49,21 +51,25 @@ export class PostgresDb implements Db {
     return (...args: A): R => {
       const outer = this.depth === 0;
       const savepoint = `s${this.depth}`;
-      this.conn.query(outer ? 'BEGIN' : `SAVEPOINT ${savepoint}`);
+      if (outer) this.txGen = this.conn.query('BEGIN').gen;
+      else this.query(`SAVEPOINT ${savepoint}`);
       this.depth++;
+      let done = false;
       try {
         const r = fn(...args);
-        this.depth--;
-        this.conn.query(outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
+        done = true;
+        this.query(outer ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`);
         return r;
       } catch (err) {
-        this.depth--;
         try {
-          this.conn.query(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
+          if (!done || !outer) this.query(outer ? 'ROLLBACK' : `ROLLBACK TO SAVEPOINT ${savepoint}`);
         } catch {
           // The connection is gone: the server has rolled the transaction back itself.
         }
         throw err;
+      } finally {
+        this.depth--;
+        if (outer) this.txGen = undefined;
       }
     };
   }

@@ -16,7 +16,8 @@ interface Init {
   channels: string[];
 }
 
-interface Request { id: number; sql: string; params: unknown[] }
+/** `gen`: inside a transaction, the connection it began on; any other connection refuses it. */
+interface Request { id: number; sql: string; params: unknown[]; gen?: number }
 
 const init = workerData as Init;
 const flags = new Int32Array(init.signal);
@@ -30,6 +31,8 @@ const CONNECT_TIMEOUT_MS = 3000;
 let client: pg.Client | undefined;
 let listener: pg.Client | undefined;
 let connecting: Promise<pg.Client> | undefined;
+/** Counts connections made: a transaction begun on one must never go on on the next. */
+let generation = 0;
 
 function reachable(on: boolean): void {
   Atomics.store(flags, 1, on ? 1 : 0);
@@ -56,6 +59,7 @@ async function connected(): Promise<pg.Client> {
   if (client) return client;
   connecting ??= open().finally(() => { connecting = undefined; });
   client = await connecting;
+  generation++;
   reachable(true);
   void listen();
   return client;
@@ -102,10 +106,16 @@ function nameOf(sql: string): string {
 }
 
 init.requests.on('message', (req: Request) => {
+  // The connection a transaction began on is gone: the server rolled it back, and running the
+  // rest on a new connection would commit half of it statement by statement.
+  if (req.gen !== undefined && (client === undefined || req.gen !== generation)) {
+    reply({ id: req.id, error: { message: 'the connection was lost during a transaction, which the server rolled back', code: '08006', unreachable: true } });
+    return;
+  }
   connected()
     .then((c) => c.query(req.params.length > 0 ? { name: nameOf(req.sql), text: req.sql, values: req.params } : { text: req.sql }))
     .then(
-      (r) => reply({ id: req.id, rows: r.rows, rowCount: r.rowCount ?? 0 }),
+      (r) => reply({ id: req.id, rows: r.rows, rowCount: r.rowCount ?? 0, gen: generation }),
       (err: unknown) => {
         const e = err as { message?: string; code?: string };
         // Class 08 (connection exception), the server shutting down or starting (57P0x), and

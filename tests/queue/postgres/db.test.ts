@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { StoreUnavailable } from '../../../src/errors.js';
+import { PostgresDb } from '../../../src/queue/postgres/db.js';
+import { useCluster } from '../../support/team.js';
+
+const team = useCluster();
+
+describe('the PostgreSQL connection', () => {
+  it('never commits half a transaction when the server restarts in the middle of it', () => {
+    const db = new PostgresDb(team.cluster.database());
+    try {
+      db.prepare('CREATE TABLE dropwork.t (n INTEGER)').run();
+      const write = db.transaction(() => {
+        db.prepare('INSERT INTO t (n) VALUES (1)').run();
+        // The server goes away and comes back between two statements of one transaction, and
+        // the connection's thread has already reconnected when the second one is sent.
+        team.cluster.stop();
+        team.cluster.start();
+        const until = Date.now() + 20_000;
+        while (!db.conn.reachable && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+        expect(db.conn.reachable).toBe(true);
+        db.prepare('INSERT INTO t (n) VALUES (2)').run();
+      });
+      expect(() => write()).toThrow(StoreUnavailable);
+      // Once the thread has reconnected, the next transaction runs whole, and the first left nothing.
+      const until = Date.now() + 20_000;
+      for (;;) {
+        try {
+          db.transaction(() => db.prepare('INSERT INTO t (n) VALUES (3)').run())();
+          break;
+        } catch (err) {
+          if (!(err instanceof StoreUnavailable) || Date.now() > until) throw err;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+        }
+      }
+      expect(db.prepare('SELECT n FROM t ORDER BY n').all()).toEqual([{ n: 3 }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('says the server cannot be reached at once, and answers again when it is back', () => {
+    const db = new PostgresDb(team.cluster.database());
+    try {
+      team.cluster.stop();
+      const started = Date.now();
+      expect(() => db.prepare('SELECT 1 AS one').get()).toThrow(StoreUnavailable);
+      expect(() => db.prepare('SELECT 1 AS one').get()).toThrow(/cannot be reached/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      team.cluster.start();
+      const until = Date.now() + 20_000;
+      let row: unknown;
+      while (row === undefined) {
+        try {
+          row = db.prepare('SELECT 1 AS one').get();
+        } catch (err) {
+          if (!(err instanceof StoreUnavailable) || Date.now() > until) throw err;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+        }
+      }
+      expect(row).toEqual({ one: 1 });
+    } finally {
+      db.close();
+    }
+  });
+});
