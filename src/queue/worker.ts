@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import type { Config } from '../config.js';
 import { coerceError, SkipJob, TransientError, WaitJob } from '../errors.js';
 import type { Events } from '../events.js';
@@ -8,9 +7,11 @@ import type { Paths } from '../paths.js';
 import { redact } from '../redact.js';
 import type { JobContext } from '../run/context.js';
 import { executeJob, jobDir, type Outcome } from '../run/execute.js';
+import { discardJobFolder, jobFoldersDiscarded } from '../run/job-folder.js';
 import type { Rule } from '../rules/rule.js';
 import { saveJournal, type Change } from '../undo/journal.js';
 import { backoffMs } from './backoff.js';
+import { PendingSteps } from './step-log.js';
 import { WAIT_FOREVER, type JobRow } from './status.js';
 import type { Store } from './store.js';
 
@@ -111,15 +112,16 @@ export class Worker {
     const { store, events, log, paths } = this.deps;
     const rule = this.deps.rules().get(job.rule);
     events.emit('job:started', job);
+    const steps = new PendingSteps(store, job.id);
     if (!rule) {
-      this.settle(job, 'failed', `the rule "${job.rule}" no longer exists`);
+      this.settle(job, steps, 'failed', `the rule "${job.rule}" no longer exists`);
       return;
     }
     const ctx: JobContext = {
       job, rule, config: this.deps.config(), paths, store, log, signal,
       workdir: jobDir(paths.jobsDir, job.id),
       step: (kind, message, data) => {
-        store.log(job.id, kind, redact(message), data);
+        steps.add(kind, redact(message), data);
         events.emit('job:step', job.id, kind, message);
       },
     };
@@ -128,52 +130,55 @@ export class Worker {
       const execute = this.deps.execute ?? executeJob;
       const outcome = await execute(ctx);
       if (outcome.status === 'waiting') {
-        this.settle(job, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER });
+        this.settle(job, steps, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER });
       } else {
-        this.settle(job, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) }, outcome.changes);
+        this.settle(job, steps, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) }, outcome.changes);
       }
     } catch (raw) {
-      this.failed(job, ctx, raw);
+      this.failed(job, steps, ctx, raw);
     } finally {
+      steps.flush(); // nothing is left unless settling itself threw
       // Held jobs keep their staged outputs for approval; every other end discards them.
-      if (store.get(job.id)?.status !== 'waiting') fs.rmSync(ctx.workdir, { recursive: true, force: true });
+      if (store.get(job.id)?.status !== 'waiting') discardJobFolder(ctx.workdir);
     }
   }
 
-  private failed(job: JobRow, ctx: JobContext, raw: unknown): void {
+  private failed(job: JobRow, steps: PendingSteps, ctx: JobContext, raw: unknown): void {
     const err = coerceError(raw);
     const message = redact(err.message);
     if (err instanceof SkipJob) {
-      this.settle(job, 'skipped', message);
+      this.settle(job, steps, 'skipped', message);
       return;
     }
     if (err instanceof WaitJob) {
-      this.settle(job, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER });
+      this.settle(job, steps, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER });
       return;
     }
     if (ctx.signal.aborted && !this.accepting) {
       // Shutting down: the job goes back to the queue untouched by this attempt.
       ctx.step('interrupted', 'the daemon stopped; the job will run again');
-      this.settle(job, 'queued', null, { run_at: Date.now() });
+      this.settle(job, steps, 'queued', null, { run_at: Date.now() });
       return;
     }
     const config = this.deps.config();
     if (err instanceof TransientError && job.attempts < config.max_attempts) {
       const delay = Math.max(err.retryAfterMs ?? 0, backoffMs(job.attempts, config.retry_base_ms, config.retry_max_ms));
       ctx.step('retry', `${message}; trying again in ${Math.round(delay / 1000)} s`);
-      const row = this.settle(job, 'queued', `retrying: ${message}`, { run_at: Date.now() + delay, last_error: message });
+      const row = this.settle(job, steps, 'queued', `retrying: ${message}`, { run_at: Date.now() + delay, last_error: message });
       if (row) this.deps.events.emit('job:retrying', row);
       return;
     }
     const reason = err instanceof TransientError ? `gave up after ${job.attempts} attempts: ${message}` : message;
     ctx.step('failed', reason);
-    this.settle(job, 'failed', reason, { last_error: message });
+    this.settle(job, steps, 'failed', reason, { last_error: message });
   }
 
-  private settle(job: JobRow, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}, changes: Change[] = []): JobRow | undefined {
+  private settle(job: JobRow, steps: PendingSteps, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}, changes: Change[] = []): JobRow | undefined {
     const { store, events, log } = this.deps;
-    // A job is done and revertable at once: its undo journal is saved in the same transaction.
+    // A job is done and revertable at once: its undo journal is saved in the same transaction,
+    // and its step log with it (step-log.ts).
     const row = store.db.transaction(() => {
+      steps.write();
       const moved = store.move(job.id, to, { reason, ...patch }, { worker: this.id, from: ['running'] });
       if (moved && changes.length) saveJournal(store.db, job.id, changes);
       return moved;
@@ -227,5 +232,6 @@ export class Worker {
       }
     }
     clearTimeout(graceTimer);
+    await jobFoldersDiscarded();
   }
 }
