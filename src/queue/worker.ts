@@ -35,7 +35,7 @@ export interface WorkerDeps {
  */
 export class Worker {
   readonly id = `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
-  private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<number, { rule: string; controller: AbortController; done: Promise<void> }>();
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Immediate | undefined;
   private cancelWatch: NodeJS.Timeout | undefined;
@@ -87,11 +87,17 @@ export class Worker {
     this.timer = setTimeout(() => this.fill(), delay);
   }
 
-  /** Rules at their own concurrency limit, and paused ones. */
+  /**
+   * Rules at their own concurrency limit, and paused ones. Counted from the jobs this worker is
+   * running, not asked of the store (a query per claim): a job cancelled from the CLI holds its
+   * slot until it has stopped.
+   */
   private excluded(): string[] {
     const rules = this.deps.rules();
     const out = [...(this.deps.paused?.() ?? [])];
-    for (const [name, n] of this.deps.store.runningByRule(this.id)) {
+    const perRule = new Map<string, number>();
+    for (const r of this.running.values()) perRule.set(r.rule, (perRule.get(r.rule) ?? 0) + 1);
+    for (const [name, n] of perRule) {
       if (n >= (rules.get(name)?.concurrency ?? 1)) out.push(name);
     }
     return out;
@@ -105,7 +111,7 @@ export class Worker {
         this.running.delete(job.id);
         this.wake();
       });
-    this.running.set(job.id, { controller, done });
+    this.running.set(job.id, { rule: job.rule, controller, done });
   }
 
   private async runOne(job: JobRow, signal: AbortSignal): Promise<void> {
@@ -117,6 +123,7 @@ export class Worker {
       this.settle(job, steps, 'failed', `the rule "${job.rule}" no longer exists`);
       return;
     }
+    let settled: JobRow | undefined;
     const ctx: JobContext = {
       job, rule, config: this.deps.config(), paths, store, log, signal,
       workdir: jobDir(paths.jobsDir, job.id),
@@ -130,35 +137,29 @@ export class Worker {
       const execute = this.deps.execute ?? executeJob;
       const outcome = await execute(ctx);
       if (outcome.status === 'waiting') {
-        this.settle(job, steps, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER });
+        settled = this.settle(job, steps, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER });
       } else {
-        this.settle(job, steps, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) }, outcome.changes);
+        settled = this.settle(job, steps, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) }, outcome.changes);
       }
     } catch (raw) {
-      this.failed(job, steps, ctx, raw);
+      settled = this.failed(job, steps, ctx, raw);
     } finally {
       steps.flush(); // nothing is left unless settling itself threw
       // Held jobs keep their staged outputs for approval; every other end discards them.
-      if (store.get(job.id)?.status !== 'waiting') discardJobFolder(ctx.workdir);
+      if ((settled ?? store.get(job.id))?.status !== 'waiting') discardJobFolder(ctx.workdir);
     }
   }
 
-  private failed(job: JobRow, steps: PendingSteps, ctx: JobContext, raw: unknown): void {
+  /** Ends a job that threw; returns its row as it now is (undefined when someone else moved it). */
+  private failed(job: JobRow, steps: PendingSteps, ctx: JobContext, raw: unknown): JobRow | undefined {
     const err = coerceError(raw);
     const message = redact(err.message);
-    if (err instanceof SkipJob) {
-      this.settle(job, steps, 'skipped', message);
-      return;
-    }
-    if (err instanceof WaitJob) {
-      this.settle(job, steps, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER });
-      return;
-    }
+    if (err instanceof SkipJob) return this.settle(job, steps, 'skipped', message);
+    if (err instanceof WaitJob) return this.settle(job, steps, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER });
     if (ctx.signal.aborted && !this.accepting) {
       // Shutting down: the job goes back to the queue untouched by this attempt.
       ctx.step('interrupted', 'the daemon stopped; the job will run again');
-      this.settle(job, steps, 'queued', null, { run_at: Date.now() });
-      return;
+      return this.settle(job, steps, 'queued', null, { run_at: Date.now() });
     }
     const config = this.deps.config();
     if (err instanceof TransientError && job.attempts < config.max_attempts) {
@@ -166,11 +167,11 @@ export class Worker {
       ctx.step('retry', `${message}; trying again in ${Math.round(delay / 1000)} s`);
       const row = this.settle(job, steps, 'queued', `retrying: ${message}`, { run_at: Date.now() + delay, last_error: message });
       if (row) this.deps.events.emit('job:retrying', row);
-      return;
+      return row;
     }
     const reason = err instanceof TransientError ? `gave up after ${job.attempts} attempts: ${message}` : message;
     ctx.step('failed', reason);
-    this.settle(job, steps, 'failed', reason, { last_error: message });
+    return this.settle(job, steps, 'failed', reason, { last_error: message });
   }
 
   private settle(job: JobRow, steps: PendingSteps, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}, changes: Change[] = []): JobRow | undefined {

@@ -6,12 +6,15 @@
  * Publishing stays one synchronous stretch (publish.ts); only this housekeeping moved.
  */
 import fs from 'node:fs';
+import { errorCode } from '../errors.js';
 
 /** Removals under way, by folder: a new attempt at the same job waits for its folder's. */
 const removing = new Map<string, Promise<void>>();
 
 /** Removes a job's folder in the background (errors ignored: a leftover is removed by the next attempt). */
 export function discardJobFolder(dir: string): void {
+  // Most no-op and failed-early jobs never made one: a stat is cheaper than rm's walk.
+  if (!removing.has(dir) && !fs.existsSync(dir)) return;
   const before = removing.get(dir) ?? Promise.resolve();
   const done: Promise<void> = before
     .then(() => fs.promises.rm(dir, { recursive: true, force: true }))
@@ -25,6 +28,12 @@ export function discardJobFolder(dir: string): void {
 /** An empty folder for an attempt: whatever an interrupted attempt left is discarded. */
 export async function freshJobFolder(dir: string): Promise<void> {
   await removing.get(dir);
+  try {
+    await fs.promises.mkdir(dir); // the first attempt: nothing there, one call
+    return;
+  } catch (err) {
+    if (errorCode(err) !== 'EEXIST' && errorCode(err) !== 'ENOENT') throw err;
+  }
   await fs.promises.rm(dir, { recursive: true, force: true });
   await fs.promises.mkdir(dir, { recursive: true });
 }
