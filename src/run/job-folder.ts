@@ -17,7 +17,11 @@ export function discardJobFolder(dir: string): void {
   if (!removing.has(dir) && !fs.existsSync(dir)) return;
   const before = removing.get(dir) ?? Promise.resolve();
   const done: Promise<void> = before
-    .then(() => fs.promises.rm(dir, { recursive: true, force: true }))
+    // Usually empty by now (publishing moved the staged files out): one rmdir, not rm's walk
+    // of lstat, readdir and rmdir, each a trip through libuv's 4 threads that chokidar's lstats
+    // and the copies wait behind.
+    .then(() => fs.promises.rmdir(dir))
+    .catch(() => fs.promises.rm(dir, { recursive: true, force: true }))
     .catch(() => undefined)
     .finally(() => {
       if (removing.get(dir) === done) removing.delete(dir);
