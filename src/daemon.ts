@@ -76,6 +76,7 @@ export class Daemon {
       events: this.events,
       log: this.log,
       paused: () => [...this.paused],
+      queueing: () => this.intake.behind,
     });
     this.intake = new Intake(this.store, () => this.ruleSet.list(), this.events, this.log, () => this.worker.wake());
     this.inboxes = new Inboxes(this.intake, this.store, this.log, this.events, () => this.config, paths.files);

@@ -24,6 +24,11 @@ export interface WorkerDeps {
   log: Logger;
   /** Rules whose jobs must not start now (e.g. agent rules while the API is down). */
   paused?: () => string[];
+  /**
+   * True while a burst of files is still being queued: meanwhile one job runs at a time, so
+   * the queueing, which shares this thread, is not slowed to the pace of the jobs.
+   */
+  queueing?: () => boolean;
   /** How often to look for jobs added by other processes (the CLI). @default 500 */
   pollMs?: number;
   execute?: (ctx: JobContext) => Promise<Outcome>;
@@ -72,7 +77,7 @@ export class Worker {
     this.timer = undefined;
     if (!this.accepting) return;
     const { store } = this.deps;
-    const limit = this.deps.config().concurrency;
+    const limit = this.deps.queueing?.() ? 1 : this.deps.config().concurrency;
     while (this.running.size < limit) {
       const job = store.claim(this.id, this.excluded());
       if (!job) break;
