@@ -80,6 +80,7 @@ export class Daemon {
       log: this.log,
       paused: () => [...this.paused],
       host: this.config.host_name,
+      queueing: () => this.intake.behind,
     });
     this.intake = new Intake(this.store, () => this.ruleSet.list(), this.events, this.log, () => this.worker.wake(), 4, () => this.config.max_file_mb);
     this.inboxes = new Inboxes(this.intake, this.store, this.log, this.events, () => this.config, paths.files);

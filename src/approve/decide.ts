@@ -82,6 +82,7 @@ export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Ru
     // The rule as shown when the job was held: approving does what the person saw.
     const heldRule: Rule = { ...rule, after: held.after };
     const outcome = finishPublishing({ job: row, rule: heldRule, workdir: jobDir(deps.paths.jobsDir, id), step, store: deps.store, paths: deps.paths }, held.staged);
+    fs.rmSync(jobDir(deps.paths.jobsDir, id), { recursive: true, force: true });
     // Done and revertable together: the undo journal is saved in the same transaction.
     const moved = deps.store.db.transaction(() => {
       const r = deps.store.move(id, 'succeeded', { reason: outcome.reason ?? null, outputs: JSON.stringify(outcome.outputs) }, { from: ['waiting'] });

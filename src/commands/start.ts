@@ -5,6 +5,7 @@ import { loadPlugins } from '../plugin-list.js';
 import { underServiceManager } from '../service/supervised.js';
 import { folderLines, initHome } from './init.js';
 import { paths } from './shared.js';
+import { capYoungGeneration } from './young-generation.js';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -13,6 +14,7 @@ const say = (line: string): void => void process.stderr.write(`${line}\n`);
  * (up to `shutdown_grace_s`), the second re-queues them and stops now, a third leaves at once.
  */
 export async function start(): Promise<void> {
+  capYoungGeneration();
   const p = paths();
   const first = !fs.existsSync(p.rulesDir);
   // Under a service manager stderr is a file or the journal, kept already: the daemon's log says

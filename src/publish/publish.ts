@@ -23,6 +23,12 @@ export interface StagedOutput {
    * content replaces it, which is refused when another job changed it meanwhile.
    */
   base?: ContentFacts;
+  /**
+   * What the staged file holds, when known already (the steps runner knows the queued content's
+   * hash; recordProduced hashes an agent's outputs): the undo journal then records it as what
+   * was published instead of reading and hashing the published file again.
+   */
+  facts?: ContentFacts;
 }
 
 export interface PublishResult {
@@ -94,7 +100,7 @@ function publishLocked(outputs: StagedOutput[], journal: Journal | undefined): P
       // The version an overwrite replaces is kept first, so the job can be reverted.
       const before = out.onConflict === 'overwrite' ? journal?.keepBefore(out.dest) : undefined;
       const placed = place(temp, out.dest, out.onConflict);
-      if (placed.changed) journal?.wrote(placed.dest, before);
+      if (placed.changed) journal?.wrote(placed.dest, before, out.facts);
       result.published.push(placed.dest);
     } finally {
       fs.rmSync(temp, { force: true });
@@ -142,7 +148,7 @@ function placeOnto({ out, append }: OntoPlan, journal: Journal | undefined): str
     const before = journal?.keepBefore(out.dest);
     moveOrCopy(out.source, temp);
     fs.renameSync(temp, out.dest);
-    journal?.wrote(out.dest, before);
+    journal?.wrote(out.dest, before, out.facts);
     return out.dest;
   } finally {
     fs.rmSync(temp, { force: true });

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import type { Config } from '../config.js';
 import { coerceError, SkipJob, StoreUnavailable, TransientError, WaitJob } from '../errors.js';
 import type { Events } from '../events.js';
@@ -8,10 +7,12 @@ import type { Paths } from '../paths.js';
 import { redact } from '../redact.js';
 import type { JobContext } from '../run/context.js';
 import { executeJob, jobDir, type Outcome } from '../run/execute.js';
+import { discardJobFolder, jobFoldersDiscarded } from '../run/job-folder.js';
 import type { Rule } from '../rules/rule.js';
 import { localJob } from '../team/travel.js';
 import { saveJournal, type Change } from '../undo/journal.js';
 import { backoffMs } from './backoff.js';
+import { PendingSteps } from './step-log.js';
 import { WAIT_FOREVER, type JobRow } from './status.js';
 import type { Store } from './store.js';
 
@@ -24,6 +25,11 @@ export interface WorkerDeps {
   log: Logger;
   /** Rules whose jobs must not start now (e.g. agent rules while the API is down). */
   paused?: () => string[];
+  /**
+   * True while a burst of files is still being queued: meanwhile one job runs at a time, so
+   * the queueing, which shares this thread, is not slowed to the pace of the jobs.
+   */
+  queueing?: () => boolean;
   /** How often to look for jobs added by other processes (the CLI). @default 500 */
   pollMs?: number;
   execute?: (ctx: JobContext) => Promise<Outcome>;
@@ -37,7 +43,7 @@ export interface WorkerDeps {
  */
 export class Worker {
   readonly id: string;
-  private readonly running = new Map<number, { controller: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<number, { rule: string; controller: AbortController; done: Promise<void> }>();
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Immediate | undefined;
   private cancelWatch: NodeJS.Timeout | undefined;
@@ -87,7 +93,7 @@ export class Worker {
 
   private claimWhatFits(): void {
     const { store } = this.deps;
-    const limit = this.deps.config().concurrency;
+    const limit = this.deps.queueing?.() ? 1 : this.deps.config().concurrency;
     while (this.running.size < limit) {
       const job = store.claim(this.id, this.excluded());
       if (!job) break;
@@ -102,11 +108,17 @@ export class Worker {
     this.timer = setTimeout(() => this.fill(), delay);
   }
 
-  /** Rules at their own concurrency limit, and paused ones. */
+  /**
+   * Rules at their own concurrency limit, and paused ones. Counted from the jobs this worker is
+   * running, not asked of the store (a query per claim): a job cancelled from the CLI holds its
+   * slot until it has stopped.
+   */
   private excluded(): string[] {
     const rules = this.deps.rules();
     const out = [...(this.deps.paused?.() ?? [])];
-    for (const [name, n] of this.deps.store.runningByRule(this.id)) {
+    const perRule = new Map<string, number>();
+    for (const r of this.running.values()) perRule.set(r.rule, (perRule.get(r.rule) ?? 0) + 1);
+    for (const [name, n] of perRule) {
       if (n >= (rules.get(name)?.concurrency ?? 1)) out.push(name);
     }
     return out;
@@ -120,25 +132,27 @@ export class Worker {
         this.running.delete(job.id);
         this.wake();
       });
-    this.running.set(job.id, { controller, done });
+    this.running.set(job.id, { rule: job.rule, controller, done });
   }
 
   private async runOne(job: JobRow, signal: AbortSignal): Promise<void> {
     const { store, events, log, paths } = this.deps;
     const rule = this.deps.rules().get(job.rule);
     events.emit('job:started', job);
+    const steps = new PendingSteps(store, job.id);
     if (!rule) {
-      this.settle(job, 'failed', `the rule "${job.rule}" no longer exists`);
+      this.settle(job, steps, 'failed', `the rule "${job.rule}" no longer exists`);
       return;
     }
     const local = localJob(store, paths.jobsDir, job, this.deps.host);
+    let settled: JobRow | undefined;
     const ctx: JobContext = {
       job: local.job, rule, config: this.deps.config(), paths, store, log, signal,
       ...(local.elsewhere ? { originalOn: local.elsewhere } : {}),
       workdir: jobDir(paths.jobsDir, job.id),
       stillMine: () => store.stillHolds(job.id, this.id),
       step: (kind, message, data) => {
-        store.log(job.id, kind, redact(message), data);
+        steps.add(kind, redact(message), data);
         events.emit('job:step', job.id, kind, message);
       },
     };
@@ -147,22 +161,22 @@ export class Worker {
       const execute = this.deps.execute ?? executeJob;
       const outcome = await execute(ctx);
       if (outcome.status === 'waiting') {
-        await this.settleSurely(() => this.settle(job, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER }));
+        settled = await this.settleSurely(() => this.settle(job, steps, 'waiting', outcome.reason, { payload: outcome.payload, run_at: WAIT_FOREVER }));
       } else {
-        await this.settleSurely(() => this.settle(job, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) }, outcome.changes));
+        settled = await this.settleSurely(() => this.settle(job, steps, 'succeeded', outcome.reason ?? null, { outputs: JSON.stringify(outcome.outputs) }, outcome.changes));
       }
     } catch (raw) {
-      await this.settleSurely(() => this.failed(job, ctx, raw));
+      settled = await this.settleSurely(() => this.failed(job, steps, ctx, raw));
     } finally {
       // Held jobs keep their staged outputs for approval; every other end discards them.
-      let held = true;
       try {
-        held = store.get(job.id)?.status === 'waiting';
-      } catch {
-        // The database is down: keep the folder; the next attempt starts by emptying it.
+        steps.flush(); // nothing is left unless settling itself threw
+        if ((settled ?? store.get(job.id))?.status !== 'waiting') discardJobFolder(ctx.workdir);
+      } catch (err) {
+        // A team's database is down: the folder stays; the next attempt starts by emptying it.
+        if (!(err instanceof StoreUnavailable)) throw err;
       }
-      if (!held) fs.rmSync(ctx.workdir, { recursive: true, force: true });
-      if (local.folder) fs.rmSync(local.folder, { recursive: true, force: true });
+      if (local.folder) discardJobFolder(local.folder);
     }
   }
 
@@ -172,12 +186,11 @@ export class Worker {
    * for as long as the job's lease would have lasted; after that another host may already have
    * taken the job back, and the guarded move refuses this one's word.
    */
-  private async settleSurely(record: () => void): Promise<void> {
+  private async settleSurely(record: () => JobRow | undefined): Promise<JobRow | undefined> {
     const until = Date.now() + this.deps.store.leaseMs;
     for (;;) {
       try {
-        record();
-        return;
+        return record();
       } catch (err) {
         if (!(err instanceof StoreUnavailable) || Date.now() > until) throw err;
         await new Promise((r) => setTimeout(r, 500));
@@ -185,44 +198,40 @@ export class Worker {
     }
   }
 
-  private failed(job: JobRow, ctx: JobContext, raw: unknown): void {
+  /** Ends a job that threw; returns its row as it now is (undefined when someone else moved it). */
+  private failed(job: JobRow, steps: PendingSteps, ctx: JobContext, raw: unknown): JobRow | undefined {
     const err = coerceError(raw);
     const message = redact(err.message);
-    if (err instanceof SkipJob) {
-      this.settle(job, 'skipped', message);
-      return;
-    }
-    if (err instanceof WaitJob) {
-      this.settle(job, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER });
-      return;
-    }
+    if (err instanceof SkipJob) return this.settle(job, steps, 'skipped', message);
+    if (err instanceof WaitJob) return this.settle(job, steps, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER });
     if (ctx.signal.aborted && !this.accepting) {
       // Shutting down: the job goes back to the queue untouched by this attempt.
       ctx.step('interrupted', 'the daemon stopped; the job will run again');
-      this.settle(job, 'queued', null, { run_at: Date.now() });
-      return;
+      return this.settle(job, steps, 'queued', null, { run_at: Date.now() });
     }
     const config = this.deps.config();
     if (err instanceof TransientError && job.attempts < config.max_attempts) {
       const delay = Math.max(err.retryAfterMs ?? 0, backoffMs(job.attempts, config.retry_base_ms, config.retry_max_ms));
       ctx.step('retry', `${message}; trying again in ${Math.round(delay / 1000)} s`);
-      const row = this.settle(job, 'queued', `retrying: ${message}`, { run_at: Date.now() + delay, last_error: message });
+      const row = this.settle(job, steps, 'queued', `retrying: ${message}`, { run_at: Date.now() + delay, last_error: message });
       if (row) this.deps.events.emit('job:retrying', row);
-      return;
+      return row;
     }
     const reason = err instanceof TransientError ? `gave up after ${job.attempts} attempts: ${message}` : message;
     ctx.step('failed', reason);
-    this.settle(job, 'failed', reason, { last_error: message });
+    return this.settle(job, steps, 'failed', reason, { last_error: message });
   }
 
-  private settle(job: JobRow, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}, changes: Change[] = []): JobRow | undefined {
+  private settle(job: JobRow, steps: PendingSteps, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}, changes: Change[] = []): JobRow | undefined {
     const { store, events, log } = this.deps;
-    // A job is done and revertable at once: its undo journal is saved in the same transaction.
-    const row = store.db.transaction(() => {
+    // A job is done and revertable at once: its undo journal is saved in the same transaction,
+    // and its step log with it (step-log.ts).
+    const row = steps.keepIfFails(() => store.db.transaction(() => {
+      steps.write();
       const moved = store.move(job.id, to, { reason, ...patch }, { worker: this.id, from: ['running'] });
       if (moved && changes.length) saveJournal(store.db, job.id, changes);
       return moved;
-    })();
+    })());
     if (!row) {
       // Someone else moved it first (cancelled from the CLI): their word stands.
       log.info('job changed while it ran; keeping its new status', { job: job.id });
@@ -277,5 +286,6 @@ export class Worker {
       }
     }
     clearTimeout(graceTimer);
+    await jobFoldersDiscarded();
   }
 }

@@ -6,6 +6,7 @@ import { formatBytes } from '../sandbox/limits.js';
 import { untilWritten } from '../watch/writers.js';
 import { refuseLinkedFolders } from '../publish/real-folders.js';
 import { applyAfter } from './after.js';
+import { freshJobFolder } from './job-folder.js';
 import { holdForApproval, needsApproval } from './approval.js';
 import type { JobContext } from './context.js';
 import { confirmOriginal } from './original.js';
@@ -34,8 +35,7 @@ export function jobDir(jobsDir: string, jobId: number): string {
  */
 export async function executeJob(ctx: JobContext): Promise<Outcome> {
   // Whatever an interrupted attempt left is discarded: each attempt starts clean.
-  fs.rmSync(ctx.workdir, { recursive: true, force: true });
-  fs.mkdirSync(ctx.workdir, { recursive: true });
+  await freshJobFolder(ctx.workdir);
   if (ctx.job.file) refuseTooLarge(ctx.job.file, ctx.rule.maxFileMb);
   const { staged } = await runnerFor(ctx.rule)(ctx);
   if (ctx.signal.aborted) throw new UnrecoverableError('stopped before publishing');
@@ -74,7 +74,7 @@ function refuseTooLarge(file: string, maxFileMb: number): void {
 /**
  * Publishes staged outputs and applies `after:`; also what approving a held job does. Nothing
  * is published, and the original is left alone, when the original is no longer the content
- * the job worked on (original.ts).
+ * the job worked on (original.ts). The job's folder is left to the caller to remove.
  */
 export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir' | 'step' | 'store' | 'paths' | 'stillMine' | 'originalOn'>, staged: Parameters<typeof publish>[0]): { status: 'succeeded'; outputs: string[]; reason?: string; changes: Change[] } {
   // A worker cut off past its lease (a team's host that lost the network) finds its job taken
@@ -93,7 +93,6 @@ export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir
     if (original.state === 'same') ctx.step('after', applyAfter(ctx.rule, ctx.job.file, original.seen, journal));
     else if (original.state === 'gone') ctx.step('after', ctx.rule.after.kind === 'keep' ? 'kept the original' : 'the original was already gone');
   }
-  fs.rmSync(ctx.workdir, { recursive: true, force: true });
   const reason = published.length === 0 && skipped.length > 0 ? 'every output already existed (on_conflict: skip)' : undefined;
   const { changes } = journal;
   return reason ? { status: 'succeeded', outputs: published, reason, changes } : { status: 'succeeded', outputs: published, changes };

@@ -23,7 +23,7 @@ export async function runSteps(ctx: JobContext): Promise<RunResult> {
     before = fs.statSync(job.file);
     // A reflink where the file system has them: a 1 GB scan is then not copied at all; holes
     // of a sparse file stay holes.
-    await copyKeepingHoles(job.file, original);
+    await copyKeepingHoles(job.file, original, before);
   } catch (err) {
     const code = errorCode(err);
     if (code === 'ENOENT') throw new SkipJob('the file was removed before its job ran');
@@ -50,13 +50,16 @@ export async function runSteps(ctx: JobContext): Promise<RunResult> {
     },
   });
   rule.actions.forEach((a) => ctx.step('step', describeAction(a)));
-  const staging = path.join(ctx.workdir, 'staging');
-  fs.mkdirSync(staging, { recursive: true });
+  // The copy itself is the last output's staged file, the others are links to it, all in the
+  // job's folder: each folder or name fewer is a metadata write fewer per job, and on a loaded
+  // disk those cost 0.5-1 ms each (a staging folder and its link were 4 of a copy job's 10).
+  // What the outputs hold is known: the content the job was queued for, checked above.
+  const content = job.sha256 ? { size: before.size, sha256: job.sha256 } : undefined;
   const staged: StagedOutput[] = planned.map((p, i) => {
-    const source = path.join(staging, String(i));
-    linkOrCopy(original, source);
+    const source = i === planned.length - 1 ? original : path.join(ctx.workdir, `staged-${i}`);
+    if (source !== original) linkOrCopy(original, source);
     ctx.step('staged', `will write ${p.dest}`);
-    return { source, dest: p.dest, onConflict: p.onConflict };
+    return content ? { source, dest: p.dest, onConflict: p.onConflict, facts: content } : { source, dest: p.dest, onConflict: p.onConflict };
   });
   return { staged };
 }

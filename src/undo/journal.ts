@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import type { Db } from '../queue/db.js';
-import { factsOf } from '../publish/content.js';
+import type { Db, Statement } from '../queue/db.js';
+import { factsOf, type ContentFacts } from '../publish/content.js';
 import type { Blobs } from './blobs.js';
 
 /** One change a job made to the user's files, enough to put it back exactly. */
@@ -31,9 +31,12 @@ export class Journal {
     return this.blobs.keep(dest);
   }
 
-  /** A file now at `dest`; `before` is what keepBefore returned for it, if anything. */
-  wrote(dest: string, before?: { sha256: string; size: number }): void {
-    const now = factsOf(dest);
+  /**
+   * A file now at `dest`; `before` is what keepBefore returned for it, if anything; `facts`, what
+   * was placed there when publishing knows it (otherwise the file is read and hashed).
+   */
+  wrote(dest: string, before?: { sha256: string; size: number }, facts?: ContentFacts): void {
+    const now = facts ? { size: facts.size, sha256: facts.sha256 } : factsOf(dest);
     if (!before) this.changes.push({ kind: 'created', path: dest, ...now });
     else if (before.sha256 !== now.sha256) this.changes.push({ kind: 'replaced', path: dest, ...now, prevSha256: before.sha256, prevSize: before.size });
   }
@@ -64,15 +67,29 @@ interface JournalRow {
 
 /** Saves a job's changes; call inside the transaction that marks the job succeeded. */
 export function saveJournal(db: Db, jobId: number, changes: readonly Change[], now = Date.now()): void {
-  const insert = db.prepare(`INSERT INTO undo_journal (job_id, kind, path, moved_to, trash_info, sha256, size, prev_sha256, prev_size, at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const kept = db.prepare('INSERT INTO undo_blobs (sha256, size, kept_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING');
+  const { insert, kept } = statementsFor(db);
   for (const c of changes) {
     if (c.kind === 'replaced') kept.run(c.prevSha256, c.prevSize, now);
     const prev = c.kind === 'replaced' || c.kind === 'appended' ? c : undefined;
     const moved = c.kind === 'original' ? c : undefined;
     insert.run(jobId, c.kind, c.path, moved?.movedTo ?? null, moved?.trashInfo ?? null, c.sha256, c.size, prev?.prevSha256 ?? null, prev?.prevSize ?? null, now);
   }
+}
+
+const statements = new WeakMap<Db, { insert: Statement; kept: Statement }>();
+
+/** saveJournal's statements, prepared once per connection (once per job cost more than the inserts). */
+function statementsFor(db: Db): { insert: Statement; kept: Statement } {
+  let s = statements.get(db);
+  if (!s) {
+    s = {
+      insert: db.prepare(`INSERT INTO undo_journal (job_id, kind, path, moved_to, trash_info, sha256, size, prev_sha256, prev_size, at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      kept: db.prepare('INSERT INTO undo_blobs (sha256, size, kept_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING'),
+    };
+    statements.set(db, s);
+  }
+  return s;
 }
 
 function toChange(r: JournalRow): Change {

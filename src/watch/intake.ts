@@ -48,6 +48,11 @@ export class Intake {
     this.pump();
   }
 
+  /** Whether files are waiting to be taken (a burst is arriving faster than it is queued). */
+  get behind(): boolean {
+    return this.waiting.length > 0 || this.batch.length > 0;
+  }
+
   /** Resolves once everything offered so far is in the store (tests and benchmarks). */
   idle(): Promise<void> {
     if (this.hashing === 0 && this.waiting.length === 0 && this.batch.length === 0) return Promise.resolve();

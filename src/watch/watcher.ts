@@ -58,7 +58,7 @@ const OUT_OF_WATCHES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
  */
 export class InboxWatcher {
   private watcher: FSWatcher | undefined;
-  private readonly pending = new Map<string, { timer: NodeJS.Timeout; size: number; mtimeMs: number; waitMs: number }>();
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; size: number; mtimeMs: number; waitMs: number; since: number }>();
   private quiet: NodeJS.Timeout | undefined;
   mode: WatchMode;
   private closed = false;
@@ -176,7 +176,7 @@ export class InboxWatcher {
     const known = this.pending.get(file);
     if (known) clearTimeout(known.timer);
     const timer = setTimeout(() => this.settled(file), waitMs);
-    this.pending.set(file, { timer, size: st.size, mtimeMs: st.mtimeMs, waitMs });
+    this.pending.set(file, { timer, size: st.size, mtimeMs: st.mtimeMs, waitMs, since: Date.now() });
   }
 
   private settled(file: string): void {
@@ -203,11 +203,13 @@ export class InboxWatcher {
    * A writer that pauses longer than the settle window (a download, a scanner between pages)
    * still holds the file open for writing: it stays pending, and its window starts again.
    */
-  private async unlessBeingWritten(file: string, known: { waitMs: number }, arrived: ArrivedFile): Promise<void> {
+  private async unlessBeingWritten(file: string, known: { waitMs: number; since: number }, arrived: ArrivedFile): Promise<void> {
     let writers: string[] = [];
     try {
-      // The scan must be no older than the settle window this file just went through.
-      writers = await writersOf(file, Date.now() - this.opts.settleMs);
+      // The scan must be no older than the settle window this file just went through: when it
+      // began, not settle_ms ago, which in a burst (timers running late) asked for a new scan
+      // for nearly every file.
+      writers = await writersOf(file, known.since);
     } catch {
       /* unknown: the settle window alone decides */
     }

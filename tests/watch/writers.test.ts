@@ -41,6 +41,23 @@ describe.runIf(process.platform === 'linux')('writersOf', () => {
     expect(await writersOf(path.join(dir, files.w))).toEqual([]);
   });
 
+  it('finds the writer of a file reached through a linked folder, and of one queued by its link', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-writers-'));
+    fs.mkdirSync(path.join(dir, 'real'));
+    fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'linked'));
+    const file = path.join(dir, 'real', 'held.bin');
+    fs.writeFileSync(file, 'x');
+    fs.symlinkSync(file, path.join(dir, 'link-to-held.bin'));
+    const child = await holder(file, 'a');
+    forgetWriters();
+    expect(await writersOf(path.join(dir, 'linked', 'held.bin'))).toEqual([String(child.pid)]);
+    // untilWritten resolves the link itself (a file queued by hand may be one).
+    await expect(untilWritten(path.join(dir, 'link-to-held.bin'), new AbortController().signal, 200, 50)).rejects.toThrow(`process ${child.pid}`);
+    // A file of another name is held open by nobody, whatever the scan holds.
+    fs.writeFileSync(path.join(dir, 'real', 'other.bin'), 'y');
+    expect(await writersOf(path.join(dir, 'linked', 'other.bin'))).toEqual([]);
+  });
+
   it('untilWritten waits for the writer to close, and past its limit asks for a retry later', async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-writers-'));
     const file = path.join(dir, 'held.bin');
