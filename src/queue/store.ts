@@ -174,8 +174,11 @@ export class Store {
   }
 
   /** The worker is alive: its running jobs stay its own for another lease. */
-  renewLeases(worker: string, now = Date.now()): number {
-    return this.db.prepare("UPDATE jobs SET lease_until = ? WHERE status = 'running' AND locked_by = ?").run(now + this.leaseMs, worker).changes;
+  renewLeases(worker: string, running: readonly number[], now = Date.now()): number {
+    // Only the jobs it is running now: one it gave up on (its end could not be recorded) must be
+    // let go, for its lease to run out and the job to run again.
+    return this.db.prepare("UPDATE jobs SET lease_until = ? WHERE status = 'running' AND locked_by = ? AND id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))")
+      .run(now + this.leaseMs, worker, JSON.stringify(running)).changes;
   }
 
   /**

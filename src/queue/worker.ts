@@ -182,20 +182,26 @@ export class Worker {
 
   /**
    * Records a job's end, waiting out a team's database being down: what the job did (its
-   * outputs are published) must reach the history, or the job would run again elsewhere. Tries
-   * for as long as the job's lease would have lasted; after that another host may already have
-   * taken the job back, and the guarded move refuses this one's word.
+   * outputs are published) must reach the history, or the job would run again elsewhere. If the
+   * outage outlasts the lease, another host may take the job back first; then the guarded move
+   * refuses this one's word and the job runs again there.
    */
   private async settleSurely(record: () => JobRow | undefined): Promise<JobRow | undefined> {
-    const until = Date.now() + this.deps.store.leaseMs;
     for (;;) {
       try {
         return record();
       } catch (err) {
-        if (!(err instanceof StoreUnavailable) || Date.now() > until) throw err;
+        // Kept trying while the daemon runs: the job stays in this worker's hands (its lease is
+        // renewed with the heartbeat once the database answers), so it is not run twice.
+        if (!(err instanceof StoreUnavailable) || !this.accepting) throw err;
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+  }
+
+  /** The jobs this worker runs now (their leases are renewed with the heartbeat). */
+  runningIds(): number[] {
+    return [...this.running.keys()];
   }
 
   /** Ends a job that threw; returns its row as it now is (undefined when someone else moved it). */

@@ -47,7 +47,7 @@ export class Team {
     if (this.down) this.back();
     if (this.d.collects && store.carriesFiles) tidyCollected(this.d);
     if (!this.d.works) return;
-    store.renewLeases(worker.id);
+    store.renewLeases(worker.id, worker.runningIds());
     const { requeued, failed } = store.requeueExpired(config.max_crashes);
     if (requeued.length || failed.length) {
       log.warn('took back jobs whose host stopped renewing them', { requeued: requeued.map((j) => j.id), failed: failed.map((j) => j.id) });

@@ -33,10 +33,15 @@ export class PostgresStore extends Store {
     return { where: "(substr(locked_by, 1, length(?) + 1) = ? || '/' OR lease_until < ?)", params: [host, host, now] };
   }
 
-  /** Still this worker's, with its lease not run out; renewed on the way (it is about to publish). */
+  /**
+   * Still this worker's: running and locked by it. A lease that ran out with nobody taking the
+   * job back yet still counts (a host slowed past its renewals is not a reason to fail the job):
+   * it is renewed here, and the row lock orders this against another host's take-back, so
+   * exactly one of the two wins.
+   */
   override stillHolds(id: number, worker: string, now = Date.now()): boolean {
-    return this.db.prepare("UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'running' AND locked_by = ? AND lease_until > ?")
-      .run(now + this.leaseMs, id, worker, now).changes === 1;
+    return this.db.prepare("UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'running' AND locked_by = ?")
+      .run(now + this.leaseMs, id, worker).changes === 1;
   }
 
   override requeueExpired(maxCrashes: number, now = Date.now()): { requeued: JobRow[]; failed: JobRow[] } {
