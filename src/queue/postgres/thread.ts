@@ -57,16 +57,24 @@ async function open(): Promise<pg.Client> {
 
 async function connected(): Promise<pg.Client> {
   if (client) return client;
-  connecting ??= open().finally(() => { connecting = undefined; });
-  client = await connecting;
-  generation++;
-  reachable(true);
-  void listen();
-  return client;
+  // One connection attempt at a time, whoever asks: each new connection is counted once and
+  // starts listening once.
+  connecting ??= open()
+    .then((c) => {
+      client = c;
+      generation++;
+      reachable(true);
+      void listen();
+      return c;
+    })
+    .finally(() => { connecting = undefined; });
+  return connecting;
 }
 
+let listening = false;
 async function listen(): Promise<void> {
-  if (listener || init.channels.length === 0) return;
+  if (listening || listener || init.channels.length === 0) return;
+  listening = true;
   try {
     const c = await open();
     listener = c;
@@ -75,6 +83,8 @@ async function listen(): Promise<void> {
     init.events.postMessage({ channel: '', payload: 'listening' });
   } catch {
     scheduleReconnect();
+  } finally {
+    listening = false;
   }
 }
 

@@ -39,6 +39,36 @@ describe('the PostgreSQL connection', () => {
     }
   });
 
+  it('wakes a host when another queues work (LISTEN/NOTIFY), not at its next poll', async () => {
+    const url = team.cluster.database();
+    const a = new PostgresDb(url);
+    const b = new PostgresDb(url);
+    try {
+      let woken = 0;
+      a.onWork(() => { woken++; });
+      // Listening starts on the connection's own thread; it says so with a first wake-up.
+      const listening = Date.now() + 10_000;
+      while (woken === 0 && Date.now() < listening) await new Promise((r) => setTimeout(r, 20));
+      woken = 0;
+      const changesBefore = a.dataVersion();
+      const queued = Date.now();
+      b.prepare("INSERT INTO jobs (rule, trigger, status, run_at, created_at, updated_at) VALUES ('r', 'watch', 'queued', 0, 0, 0)").run();
+      while (woken === 0 && Date.now() - queued < 5_000) await new Promise((r) => setTimeout(r, 5));
+      expect(woken).toBe(1);
+      expect(Date.now() - queued).toBeLessThan(2_000);
+      // The same commit tells the dashboards something changed.
+      expect(a.dataVersion()).toBeGreaterThan(changesBefore);
+      // A job that is not queued wakes nobody.
+      woken = 0;
+      b.prepare("INSERT INTO jobs (rule, trigger, status, run_at, created_at, updated_at) VALUES ('r', 'watch', 'skipped', 0, 0, 0)").run();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(woken).toBe(0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('says the server cannot be reached at once, and answers again when it is back', () => {
     const db = new PostgresDb(team.cluster.database());
     try {

@@ -161,20 +161,14 @@ CREATE TABLE dropwork.program_examples (
 CREATE INDEX program_examples_rule ON dropwork.program_examples (rule, task_hash, job_id);
 
 -- Wake-ups: a worker on any host hears of newly queued work at once (LISTEN dropwork_work)
--- instead of at its next poll; NOTIFY folds a burst's notices into one per transaction.
-CREATE FUNCTION dropwork.notify_work() RETURNS trigger LANGUAGE plpgsql AS $$
+-- instead of at its next poll, and dashboards of any change (dropwork_changed); NOTIFY folds a
+-- burst's notices into one per transaction. The channel is the trigger's argument.
+CREATE FUNCTION dropwork.notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('dropwork_work', '');
+  PERFORM pg_notify(TG_ARGV[0], '');
   RETURN NULL;
 END $$;
 CREATE TRIGGER jobs_queued AFTER INSERT OR UPDATE OF status ON dropwork.jobs
-  FOR EACH ROW WHEN (NEW.status = 'queued') EXECUTE FUNCTION dropwork.notify_work();
-
--- Any change to the history: the dashboards' live views refresh.
-CREATE FUNCTION dropwork.notify_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('dropwork_changed', '');
-  RETURN NULL;
-END $$;
+  FOR EACH ROW WHEN (NEW.status = 'queued') EXECUTE FUNCTION dropwork.notify('dropwork_work');
 CREATE TRIGGER jobs_changed AFTER INSERT OR UPDATE OR DELETE ON dropwork.jobs
-  FOR EACH STATEMENT EXECUTE FUNCTION dropwork.notify_changed();
+  FOR EACH STATEMENT EXECUTE FUNCTION dropwork.notify('dropwork_changed');

@@ -10,4 +10,4 @@ CREATE TABLE dropwork.users (
 );
 -- A person removed or given a new link on one host ends their sessions on every dashboard.
 CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE ON dropwork.users
-  FOR EACH STATEMENT EXECUTE FUNCTION dropwork.notify_changed();
+  FOR EACH STATEMENT EXECUTE FUNCTION dropwork.notify('dropwork_changed');
