@@ -48,6 +48,9 @@ export class SyncConnection {
     this.thread = new Worker(file, {
       workerData: { url, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, requests: req.port2, events: ev.port2, signal, channels },
       transferList: [req.port2, ev.port2],
+      // The thread needs none of the process's own flags, and some stop a worker from starting
+      // (--input-type, for a process started with -e).
+      execArgv: [],
     });
     this.thread.unref();
     ev.port1.on('message', (m: { channel: string; payload: string }) => onEvent(m.channel, m.payload));

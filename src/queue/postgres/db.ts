@@ -92,9 +92,11 @@ export class PostgresDb implements Db {
  * under an advisory lock so hosts starting together apply each once.
  */
 export function migratePostgres(db: PostgresDb): void {
-  db.query('CREATE SCHEMA IF NOT EXISTS dropwork');
+  // The lock first: hosts starting together on a new database would otherwise race even on
+  // CREATE SCHEMA IF NOT EXISTS (a duplicate key in pg_namespace for all but one).
   db.query('SELECT pg_advisory_lock(4242001)');
   try {
+    db.query('CREATE SCHEMA IF NOT EXISTS dropwork');
     db.query('CREATE TABLE IF NOT EXISTS dropwork.schema_version (version INTEGER NOT NULL)');
     // Each migration not yet recorded, not only those above the highest: one numbered below
     // another (two branches each adding one) still runs once on a database that has the other.

@@ -1,6 +1,10 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { schemaVersion } from '../../../src/queue/db.js';
 import { StoreUnavailable } from '../../../src/errors.js';
 import { PostgresDb } from '../../../src/queue/postgres/db.js';
+import { REPO } from '../../support/home.js';
 import { useCluster } from '../../support/team.js';
 
 const team = useCluster();
@@ -34,6 +38,31 @@ describe('the PostgreSQL connection', () => {
         }
       }
       expect(db.prepare('SELECT n FROM t ORDER BY n').all()).toEqual([{ n: 3 }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lets hosts that start together on a new database migrate it once', async () => {
+    const HOSTS = 6;
+    const url = team.cluster.database();
+    // Separate processes, as hosts are: each opens the store (which migrates) at the same moment.
+    // Each waits for the same moment (its start-up takes a while) before it opens the store.
+    const open = `const { PostgresDb } = await import(${JSON.stringify(path.join(REPO, 'dist/queue/postgres/db.js'))});
+      while (Date.now() < Number(process.argv[2])) {}
+      const db = new PostgresDb(process.argv[1]); process.stdout.write(String(db.version())); db.close(); process.exit(0);`;
+    const at = String(Date.now() + 3000);
+    const results = await Promise.all(Array.from({ length: HOSTS }, () => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', open, url, at], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+      child.once('exit', (code) => resolve({ code, out }));
+    })));
+    expect(results).toEqual(Array.from({ length: HOSTS }, () => ({ code: 0, out: String(schemaVersion()) })));
+    const db = new PostgresDb(url);
+    try {
+      expect(db.prepare('SELECT version, count(*) AS n FROM dropwork.schema_version GROUP BY version HAVING count(*) > 1').all()).toEqual([]);
     } finally {
       db.close();
     }
