@@ -26,7 +26,7 @@ const { sha256File } = await dist('watch/fingerprint.js');
 
 const KEY = 'sk-ant-bench-0123456789';
 const GOAL = { overheadTokens: 1500, requests: 2 };
-const INVOICES = path.resolve(ROOT, '..', 'shared', 'fixtures', 'invoices');
+const INVOICES = path.resolve(process.env.DROPWORK_FIXTURES ?? path.join(ROOT, 'tests', 'fixtures'), 'invoices');
 
 const { startMessagesServer, turn } = await loadMessagesServer();
 const server = await startMessagesServer({ apiKey: KEY });

@@ -29,7 +29,7 @@ const { addProgram, taskHash } = await dist('program/store.js');
 
 const KEY = 'sk-ant-bench-0123456789';
 const OVERHEAD_MS = 100;
-const INVOICES = path.resolve(ROOT, '..', 'shared', 'fixtures', 'invoices');
+const INVOICES = path.resolve(process.env.DROPWORK_FIXTURES ?? path.join(ROOT, 'tests', 'fixtures'), 'invoices');
 const FILES = [['AzureInterior.pdf', 'INV/2023/03/0008,279.84'], ['NetpresseInvoice.pdf', '2022089083,56.02'], ['QualityHosting.pdf', '30064443,34.73'], ['FlipkartInvoice.pdf', 'BLR_WFLD20151000982590,319.00']];
 const PROGRAM = fs.readFileSync(path.join(ROOT, 'tests', 'program', 'ledger-program.py'), 'utf8');
 

@@ -70,6 +70,11 @@ export class Inboxes {
         wanted.set(folder, w);
       }
     }
+    // A scheduled rule's inboxes (and the folder its agent reads) are read when it fires, not
+    // watched: made here all the same, so a person finds the folder to drop into.
+    for (const rule of rules.filter((r) => !watchesContinuously(r))) {
+      for (const folder of [...rule.watch, ...(rule.input ? [rule.input] : [])]) if (!wanted.has(folder)) this.create(folder);
+    }
     this.missing.clear();
     for (const folder of wanted.keys()) {
       const missing = missingInbox(folder, this.home);
@@ -126,6 +131,15 @@ export class Inboxes {
     // Side by side: each start is bounded by its first-scan limit, so N slow inboxes cost the
     // limit once, not N times.
     await Promise.all(starts);
+  }
+
+  /** An inbox that is not watched (a scheduled rule's), made where dropwork may make one. */
+  private create(folder: string): void {
+    try {
+      if (mayCreateInbox(folder, this.home)) fs.mkdirSync(folder, { recursive: true });
+    } catch (err) {
+      this.log.error('cannot create inbox', { inbox: folder, error: String(err) });
+    }
   }
 
   private async begin(folder: string, watcher: InboxWatcher): Promise<void> {

@@ -27,10 +27,13 @@ import { startMessagesServer, type MessagesServer, type MessagesServerOptions } 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const KEY = 'sk-ant-test-0123456789abcdef';
 
-/** The invoices of shared/fixtures (beside the repository, as in CI; or at $DROPWORK_FIXTURES, for a worktree). */
+/**
+ * One of the real invoices of the repository's tests/fixtures/invoices (their licence and README
+ * are there too); $DROPWORK_FIXTURES names another folder laid out like tests/fixtures.
+ */
 export function invoice(name: string): string {
-  const file = path.resolve(process.env.DROPWORK_FIXTURES ?? path.resolve(REPO, '..', 'shared', 'fixtures'), 'invoices', name);
-  if (!fs.existsSync(file)) throw new Error(`fixture missing: ${file} (shared/ must sit beside the repository)`);
+  const file = path.resolve(process.env.DROPWORK_FIXTURES || path.join(REPO, 'tests', 'fixtures'), 'invoices', name);
+  if (!fs.existsSync(file)) throw new Error(`fixture missing: ${file}`);
   return file;
 }
 

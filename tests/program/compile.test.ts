@@ -1,7 +1,7 @@
 /**
  * Compiled rules end to end: the real daemon, real Docker (dropwork-sandbox image), real
  * SQLite, the loopback Messages server playing the model through the real SDK, and the real
- * invoices of shared/fixtures. The "model" writes a real Python program (tests/program/
+ * invoices of tests/fixtures. The "model" writes a real Python program (tests/program/
  * ledger-program.py: pdftotext and a few patterns) that dropwork replays and then runs.
  */
 import { execFile } from 'node:child_process';

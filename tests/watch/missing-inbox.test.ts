@@ -59,4 +59,23 @@ describe('an inbox that does not exist', () => {
       await exitOf(daemon);
     }
   }, 90_000);
+
+  it("a scheduled rule's inboxes are created at start and when its file is added, as watched ones are; `dropwork run` then reads a real folder", async () => {
+    home = makeHome({
+      rules: { 'night.yaml': 'name: night\nwatch: inbox/night\nschedule: "30 2 * * *"\noutput: outputs/night\nactions: [{copy: "."}]\n' },
+    });
+    const daemon = await spawnDaemon(home);
+    try {
+      expect(fs.statSync(home.inbox('night')).isDirectory()).toBe(true);
+      // A scheduled do: rule added while running: its inbox and the folder its agent reads.
+      home.writeRule('weekly.yaml', 'name: weekly\nwatch: inbox/weekly\nschedule: "0 8 * * MON"\ninput: outputs/receipts\noutput: outputs/weekly\ndo: Sum it up.\n');
+      await waitFor(() => fs.existsSync(home.inbox('weekly')) && fs.existsSync(home.output('receipts')), 20_000, 'the new scheduled rule\'s folders');
+      fs.writeFileSync(path.join(home.inbox('night'), 'a.txt'), 'a');
+      const run = await cli(home, ['run', '--rule', 'night']);
+      expect(run.stdout).toContain(`1 file(s) in ${home.inbox('night')}`);
+    } finally {
+      daemon.kill('SIGTERM');
+      await exitOf(daemon);
+    }
+  }, 60_000);
 });
