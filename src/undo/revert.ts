@@ -5,6 +5,7 @@ import type { Store } from '../queue/store.js';
 import { applyStep, stepsByJob } from './apply.js';
 import { actorData, type Actor } from '../users/actor.js';
 import { Blobs } from './blobs.js';
+import { removeEmptiedFolders } from './folders.js';
 import { planRevert, type Plan, type Step } from './plan.js';
 
 /** Which jobs, how, and who asked (`by` for the history, "by ana from the dashboard"; `who` in its data). */
@@ -73,6 +74,9 @@ function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string, who: strin
         const outcome = applyStep(step, blobs);
         store.log(job, 'revert', `${outcome === 'done' ? '' : 'already done: '}${describeStep(step)}`);
       }
+      const startedAt = store.get(job)?.started_at;
+      const removedFiles = steps.flatMap((s) => (s.do === 'remove' ? [s.path] : []));
+      if (startedAt) for (const dir of removeEmptiedFolders(removedFiles, startedAt)) store.log(job, 'revert', `remove the empty folder ${dir} (the job created it)`);
     });
     const at = Date.now();
     if (mark.run(at, by, `reverted ${by}`, at, job).changes === 1) {
