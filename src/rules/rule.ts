@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { resolveFolder } from '../paths.js';
+import { oldKeysIn, underOldNames } from './renamed.js';
 import type { RuleInput } from './schema.js';
 
 export type ConflictPolicy = 'rename' | 'skip' | 'overwrite';
@@ -45,8 +46,10 @@ export interface Rule {
   maxTurns: number;
   maxCostUsd: number;
   concurrency: number;
-  /** Files larger than this many MiB (apparent size) are skipped. @default 2048 */
+  /** Files larger than this many MiB (apparent size) are skipped (`skip_files_over_mb`). @default 2048 */
   maxFileMb: number;
+  /** Keys written under an old name (src/rules/renamed.ts): each gets a warning naming the new one. */
+  oldKeys?: string[] | undefined;
   after: After;
   onConflict: ConflictPolicy;
   poll?: boolean | undefined;
@@ -69,8 +72,8 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
   return {
     name: input.name,
     source,
-    hash: createHash('sha256').update(JSON.stringify(input)).digest('hex'),
-    definition: definitionHash(input),
+    hash: createHash('sha256').update(JSON.stringify(underOldNames(input))).digest('hex'),
+    definition: definitionHash(underOldNames(input)),
     watch: watch.map((w) => resolveFolder(w, home)),
     files,
     recursive: input.recursive,
@@ -91,7 +94,8 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
     maxTurns: input.max_turns,
     maxCostUsd: input.max_cost_usd,
     concurrency: input.concurrency,
-    maxFileMb: input.max_file_mb ?? DEFAULT_MAX_FILE_MB,
+    maxFileMb: input.skip_files_over_mb ?? input.max_file_mb ?? DEFAULT_MAX_FILE_MB,
+    oldKeys: oldKeysIn(input),
     after,
     onConflict: input.on_conflict,
     poll: input.poll,

@@ -61,8 +61,10 @@ export const ruleSchema = z
     max_turns: z.number().int().min(1).max(200).default(20),
     max_cost_usd: z.number().positive().default(0.5),
     concurrency: z.number().int().min(1).max(32).default(1),
-    /** Larger files are skipped with the reason. Optional (not defaulted) so existing rules keep their hash. */
+    /** The old name of skip_files_over_mb (src/rules/renamed.ts): still read, with a warning. */
     max_file_mb: z.number().positive().optional(),
+    /** Larger files are skipped with the reason. Optional (not defaulted) so existing rules keep their hash. */
+    skip_files_over_mb: z.number().positive().optional(),
     after: after.default('keep'),
     on_conflict: conflictPolicy.default('rename'),
     /** Learn a program from the agent's jobs (src/program); unset: suggest where a sandbox runs it. */
@@ -84,6 +86,7 @@ export const ruleSchema = z
     if (typeof r.schedule === 'string' && !cron.validate(r.schedule)) {
       ctx.addIssue({ code: 'custom', path: ['schedule'], message: `"${r.schedule}" is not a cron expression (5 or 6 fields, e.g. "0 8 * * MON")` });
     }
+    if (r.max_file_mb !== undefined && r.skip_files_over_mb !== undefined) ctx.addIssue({ code: 'custom', path: ['max_file_mb'], message: 'is the old name of skip_files_over_mb: keep only skip_files_over_mb' });
     if (typeof r.timezone === 'string' && !validTimezone(r.timezone)) ctx.addIssue({ code: 'custom', path: ['timezone'], message: `"${r.timezone}" is not a time zone such as "Europe/Paris"` });
     if (r.timezone && !r.schedule) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'only means something with `schedule`' });
     if (r.input && !r.schedule) ctx.addIssue({ code: 'custom', path: ['input'], message: 'only means something with `schedule`' });

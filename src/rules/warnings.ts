@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { locateRuleKey } from './load.js';
+import { RENAMED_RULE_KEYS, renamedWarning } from './renamed.js';
 import type { Rule } from './rule.js';
 
 /**
@@ -15,6 +16,7 @@ export function ruleWarnings(rules: readonly Rule[], config: Pick<Config, 'concu
       warnings.push(new ConfigError(locateRuleKey(rule, 'concurrency'),
         `asks for ${rule.concurrency} jobs at once, but config.yaml's concurrency is ${config.concurrency} for all rules together, so at most ${config.concurrency} run: raise concurrency in config.yaml, or lower it here`));
     }
+    for (const old of rule.oldKeys ?? []) warnings.push(new ConfigError(locateRuleKey(rule, old), renamedWarning(old as keyof typeof RENAMED_RULE_KEYS)));
     const off = compileOffWhy(rule, config.sandbox);
     if (off && rule.compile.mode && rule.compile.mode !== 'off') {
       warnings.push(new ConfigError(locateRuleKey(rule, 'compile'), `is ${rule.compile.mode}, but this rule is not compiled: ${off}`));

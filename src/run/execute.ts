@@ -56,7 +56,7 @@ export async function executeJob(ctx: JobContext): Promise<Outcome> {
 }
 
 /**
- * A file above the rule's max_file_mb is skipped before any copy of it is made. The apparent
+ * A file above the rule's skip_files_over_mb is skipped before any copy of it is made. The apparent
  * size counts, holes included: it is what a step or the agent would have to read.
  */
 function refuseTooLarge(file: string, maxFileMb: number): void {
@@ -67,7 +67,7 @@ function refuseTooLarge(file: string, maxFileMb: number): void {
     return; // gone or unreadable: the runner says so in its own words
   }
   if (size > maxFileMb * 1024 * 1024) {
-    throw new SkipJob(`the file is ${formatBytes(size)}, more than this rule's max_file_mb: ${maxFileMb} (${formatBytes(maxFileMb * 1024 * 1024)}); to process it, raise max_file_mb in the rule, then: dropwork run FILE --force`);
+    throw new SkipJob(`the file is ${formatBytes(size)}, more than this rule's skip_files_over_mb: ${maxFileMb} (${formatBytes(maxFileMb * 1024 * 1024)}); to process it, raise skip_files_over_mb in the rule, then: dropwork run FILE --force`);
   }
 }
 

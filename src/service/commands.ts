@@ -6,8 +6,8 @@ import { runningPid } from '../pidfile.js';
 import { setUpCredentials } from './credentials.js';
 import { launchd, launchdLogs } from './launchd.js';
 import type { ManagerState, ServiceManager } from './manager.js';
-import { defaultPlatform, makePlan, UNIT_NAME, type ServicePlan, type ServicePlatform } from './plan.js';
-import { systemd } from './systemd.js';
+import { defaultPlatform, makePlan, type ServicePlan, type ServicePlatform } from './plan.js';
+import { systemd, systemdStartAdvice } from './systemd.js';
 import { followLog, printLogs } from './logs.js';
 
 export interface ServiceOptions {
@@ -26,8 +26,9 @@ export function managerFor(platform: string | undefined): ServiceManager {
   return MANAGERS[chosen];
 }
 
-function startCommand(plan: ServicePlan): string {
-  return plan.platform === 'systemd' ? `systemctl --user enable --now ${UNIT_NAME}` : `launchctl bootstrap gui/${process.getuid?.() ?? 501} ${plan.file}`;
+/** "To start it: COMMAND", or, where the service manager cannot work, why and what instead. */
+function startAdvice(plan: ServicePlan): string {
+  return plan.platform === 'systemd' ? systemdStartAdvice() : `To start it: launchctl bootstrap gui/${process.getuid?.() ?? 501} ${plan.file}`;
 }
 
 const say = (line: string): void => void process.stdout.write(line + '\n');
@@ -50,12 +51,12 @@ export async function install(opts: ServiceOptions): Promise<number> {
   if (creds.copied.length) say(`    copied ${creds.copied.join(', ')} from this shell's environment into it`);
   if (creds.madePrivate) say('    it was readable by other users; it is now private to you');
   if (opts.start === false) {
-    say(`Not started (--no-start). To start it: ${startCommand(plan)}`);
+    say(`Not started (--no-start). ${startAdvice(plan)}`);
     return 0;
   }
   const other = runningPid(p.pidFile);
   if (other !== undefined) {
-    say(`Not started: dropwork already runs for this home (pid ${other}), outside the service. Stop it, then: ${startCommand(plan)}`);
+    say(`Not started: dropwork already runs for this home (pid ${other}), outside the service. Stop it first. ${startAdvice(plan)}`);
     return 1;
   }
   const started = await manager.start(plan);

@@ -14,9 +14,22 @@ export const LAUNCHD_LABEL = 'com.dropwork.daemon';
 
 /**
  * Variables the service gets from the shell that installs it, so that it finds the same home
- * and settings. Credentials are not among them: they live in credentials.env (mode 0600).
+ * and settings. Credentials are not among them: they live in credentials.env (mode 0600). PATH
+ * is not either: the shell's would freeze whatever that one shell had (tool folders of the day,
+ * duplicates); the service gets servicePath() instead.
  */
-const PASSED_ON = ['DROPWORK_HOME', 'DROPWORK_FILES', 'DROPWORK_PORT', 'DROPWORK_NOTIFY', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'PATH'] as const;
+const PASSED_ON = ['DROPWORK_HOME', 'DROPWORK_FILES', 'DROPWORK_PORT', 'DROPWORK_NOTIFY', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME'] as const;
+
+/** The system's own folders of commands (docker, bwrap, notify-send, osascript live there). */
+const SYSTEM_PATH: Record<ServicePlatform, string[]> = {
+  systemd: ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'],
+  launchd: ['/opt/homebrew/bin', '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'],
+};
+
+/** The service's PATH: the folder of the node that runs it (its npm, for a rebuild), then the system's; each once. */
+export function servicePath(node: string, platform: ServicePlatform): string {
+  return [...new Set([path.dirname(node), ...SYSTEM_PATH[platform]])].join(':');
+}
 
 /** Everything the unit or plist says, worked out once from this process. */
 export interface ServicePlan {
@@ -57,6 +70,7 @@ export function makePlan(platform: ServicePlatform, paths: Paths, env: NodeJS.Pr
     const value = env[name];
     if (value) passed[name] = name === 'DROPWORK_HOME' ? paths.home : name === 'DROPWORK_FILES' ? paths.files : value;
   }
+  passed.PATH = servicePath(process.execPath, platform);
   const grace = loadConfig(paths.configFile, env).config.shutdown_grace_s;
   return {
     platform,

@@ -1,6 +1,7 @@
 import { noUserManager, run, said } from './exec.js';
 import { fillTemplate, UNIT_NAME, type ServicePlan } from './plan.js';
 import type { ManagerState, ServiceManager, Started } from './manager.js';
+import { lingerNote, sessionAdvice, systemdSession } from './session.js';
 
 /** A systemd user unit (~/.config/systemd/user/dropwork.service), from service/dropwork.service. */
 export const systemd: ServiceManager = {
@@ -17,11 +18,15 @@ export const systemd: ServiceManager = {
   },
 
   async start(): Promise<Started> {
+    const session = systemdSession();
+    const advice = sessionAdvice(session);
+    if (advice) return { ok: false, ...advice };
     const reload = await systemctl('daemon-reload');
     if (reload.code !== 0) return { ok: false, why: whyNot(reload), how: `log in to a desktop session with systemd, then: systemctl --user enable --now ${UNIT_NAME}` };
     const enable = await systemctl('enable', '--now', UNIT_NAME);
     if (enable.code !== 0) return { ok: false, why: `systemctl --user enable --now ${UNIT_NAME} failed: ${said(enable)}`, how: 'see why with: dropwork service logs' };
-    return { ok: true, detail: 'enabled (starts with your session) and started' };
+    const linger = lingerNote(session);
+    return { ok: true, detail: `enabled (starts with your session) and started${linger ? `; ${linger}` : ''}` };
   },
 
   async stop(): Promise<Started> {
@@ -32,6 +37,8 @@ export const systemd: ServiceManager = {
   },
 
   async state(): Promise<ManagerState> {
+    const advice = sessionAdvice(systemdSession());
+    if (advice) return { reachable: false, detail: advice.why };
     const active = await systemctl('is-active', UNIT_NAME);
     if (noUserManager(active)) return { reachable: false, detail: whyNot(active) };
     const enabled = await systemctl('is-enabled', UNIT_NAME);
@@ -49,7 +56,13 @@ function systemctl(...args: string[]): ReturnType<typeof run> {
 
 function whyNot(r: Awaited<ReturnType<typeof run>>): string {
   if (r.missing) return 'systemctl is not installed: this system does not use systemd';
-  return noUserManager(r) ? `there is no systemd user session here (${said(r)})` : said(r);
+  return noUserManager(r) ? sessionAdvice(systemdSession())?.why ?? `there is no systemd user session here (${said(r)})` : said(r);
+}
+
+/** What to do to start the installed unit: the systemctl command where it can work, else what can. */
+export function systemdStartAdvice(): string {
+  const advice = sessionAdvice(systemdSession());
+  return advice ? `It cannot start here: ${advice.why}. Instead: ${advice.how}` : `To start it: systemctl --user enable --now ${UNIT_NAME}`;
 }
 
 /** `%` starts a systemd specifier (%h, %u...): a literal one is written `%%`. */

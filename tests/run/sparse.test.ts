@@ -1,7 +1,7 @@
 /**
  * Sparse files stay sparse: a 2 GiB file with 0 bytes on disk, copied by a job (steps and the
  * agent's input copy) and published across file systems, takes about as many blocks as the
- * original, not 2 GiB. Above a rule's max_file_mb a file is skipped with the reason. Real files,
+ * original, not 2 GiB. Above a rule's skip_files_over_mb a file is skipped with the reason. Real files,
  * the real Worker over real SQLite.
  */
 import fs from 'node:fs';
@@ -74,16 +74,16 @@ describe('sparse files', () => {
     expect(buf.toString()).toBe('data in the middle');
   }, 90_000);
 
-  it('above max_file_mb a file is skipped with a reason that says what to do', async () => {
+  it('above skip_files_over_mb a file is skipped with a reason that says what to do', async () => {
     home = makeHome();
     writeConfig(home, { notify: false, sandbox: 'none' });
-    writeRule(home, { name: 'small', watch: home.inbox('small'), output: home.outputs('small'), actions: [{ copy: '.' }], max_file_mb: 1 });
+    writeRule(home, { name: 'small', watch: home.inbox('small'), output: home.outputs('small'), actions: [{ copy: '.' }], skip_files_over_mb: 1 });
     h = new Harness(home);
     const file = path.join(home.dir, 'big.bin');
     fs.writeFileSync(file, Buffer.alloc(1024 * 1024 + 1));
     const done = await h.run('small', file);
     expect(done.status).toBe('skipped');
-    expect(done.reason).toBe('the file is 1.0 MiB, more than this rule\'s max_file_mb: 1 (1.0 MiB); to process it, raise max_file_mb in the rule, then: dropwork run FILE --force');
+    expect(done.reason).toBe('the file is 1.0 MiB, more than this rule\'s skip_files_over_mb: 1 (1.0 MiB); to process it, raise skip_files_over_mb in the rule, then: dropwork run FILE --force');
     expect(fs.existsSync(home.outputs('small'))).toBe(false);
     fs.writeFileSync(file, Buffer.alloc(1024 * 1024));
     expect((await h.run('small', file)).status).toBe('succeeded');

@@ -22,7 +22,9 @@ describe('dropwork service (systemd)', () => {
     const out = await cli(['service', 'install', '--platform', 'systemd', '--no-start'], m.env);
     expect(out.code, out.stdout + out.stderr).toBe(0);
     expect(out.stdout).toContain(`Wrote: ${unitPath()}`);
-    expect(out.stdout).toContain('Not started (--no-start). To start it: systemctl --user enable --now dropwork.service');
+    // This machine has no systemd user session: the way to start it is not a systemctl command that fails the same way.
+    expect(out.stdout).toMatch(/Not started \(--no-start\)\. It cannot start here: .+\. Instead: /);
+    expect(out.stdout).not.toContain('systemctl --user');
     const checked = await verify(unitPath());
     expect(checked.stderr).toBe('');
     expect(checked.code).toBe(0);
@@ -34,6 +36,19 @@ describe('dropwork service (systemd)', () => {
     expect(words(unit.Service?.ExecStart?.[0] ?? '', { dollars: true })).toEqual([process.execPath, fs.realpathSync(BIN), 'start']);
     expect(environment(unit).DROPWORK_HOME).toBe(m.home);
     expect(words(unit.Service?.WorkingDirectory?.[0] ?? '', { dollars: false })).toEqual(m.home.split(' '));
+  });
+
+  it("gives the service a PATH of its own, the node's folder and the system's, each once, not the installing shell's", async () => {
+    m = makeMachine();
+    const node = path.dirname(process.execPath);
+    const env = { ...m.env, PATH: `/opt/tool-of-the-day/bin:${node}:/usr/bin:/usr/bin:${m.env.PATH ?? ''}:/usr/bin` };
+    expect((await cli(['service', 'install', '--platform', 'systemd', '--no-start'], env)).code).toBe(0);
+    const unit = parseUnit(fs.readFileSync(unitPath(), 'utf8'));
+    const dirs = (environment(unit).PATH ?? '').split(':');
+    expect(dirs).toEqual([...new Set([node, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'])]);
+    // Installed from another shell, the file is the same: status does not call it out of date.
+    const status = JSON.parse((await cli(['service', 'status', '--platform', 'systemd', '--json'], m.env)).stdout) as { current: boolean };
+    expect(status.current).toBe(true);
   });
 
   it('fails verification when the unit is broken, so the check above means something', async () => {
@@ -83,7 +98,14 @@ describe('dropwork service (systemd)', () => {
     m = makeMachine();
     const out = await cli(['service', 'install', '--platform', 'systemd'], m.env);
     expect(out.code, out.stdout + out.stderr).toBe(1);
-    expect(out.stdout).toMatch(/Could not start it: there is no systemd user session here \(.+\)\./);
+    if (fs.existsSync('/run/systemd/system')) {
+      expect(out.stdout).toMatch(/Could not start it: (there is no systemd user session for .+ here|this shell does not reach your systemd user session)/);
+      expect(out.stdout).toMatch(/loginctl enable-linger|export XDG_RUNTIME_DIR=/);
+    } else {
+      expect(out.stdout).toMatch(/Could not start it: this system was not started by systemd \(process 1 is .+\), so it has no systemd user services\./);
+      expect(out.stdout).toContain('run dropwork from your login: dropwork start');
+    }
+    expect(out.stdout).not.toContain('systemctl --user');
     expect(out.stdout).toContain('The unit is written');
     expect(fs.existsSync(unitPath())).toBe(true);
   });
@@ -95,7 +117,7 @@ describe('dropwork service (systemd)', () => {
     await cli(['service', 'install', '--platform', 'systemd', '--no-start'], m.env);
     const after = await cli(['service', 'status', '--platform', 'systemd'], m.env);
     expect(after.stdout).toContain(`systemd: installed at ${unitPath()}`);
-    expect(after.stdout).toMatch(/service manager: there is no systemd user session here/);
+    expect(after.stdout).toMatch(/service manager: (this system was not started by systemd|there is no systemd user session|this shell does not reach your systemd user session)/);
     expect(after.stdout).toContain('daemon for this home: not running');
     const gone = await cli(['service', 'uninstall', '--platform', 'systemd'], m.env);
     expect(gone.code, gone.stdout + gone.stderr).toBe(0);
