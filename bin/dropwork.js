@@ -11,9 +11,14 @@ const have = process.versions.node.split('.').map(Number);
 const needMajor = Number(want[1]);
 const needMinor = Number(want[2]);
 if (have[0] < needMajor || (have[0] === needMajor && have[1] < needMinor)) {
+  // A clone (a git checkout, run from it or linked with npm link) is set up again with npm ci;
+  // an install from the registry is installed again.
+  const clone = fs.existsSync(new URL('../.git', import.meta.url));
   process.stderr.write(
     `dropwork: Node.js ${process.versions.node} (${process.execPath}) is too old; dropwork ${pkg.version} needs Node.js ${needMajor}.${needMinor} or newer (Node 22 or 24 LTS).\n` +
-    `Install a current Node.js, then reinstall dropwork with it (npm i -g dropwork), so its database module is built for that Node.\n`,
+    (clone
+      ? `In this repository, run \`source scripts/setup/node.sh\` to put Node.js 24 first on PATH (or install Node.js 24 from https://nodejs.org), then \`npm ci\` again, so its database module is built for that Node.\n`
+      : `Install a current Node.js (https://nodejs.org), then reinstall dropwork with it (npm i -g dropwork), so its database module is built for that Node.\n`),
   );
   process.exit(1);
 }

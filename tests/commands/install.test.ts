@@ -1,7 +1,9 @@
 /**
- * The two ways the README gives to run dropwork: `npx dropwork` inside the repository, and a
- * `dropwork` command on the PATH from `npm install -g .` (what `npm link` does), here into a
- * temp prefix so the machine's global packages are not touched.
+ * The ways the README gives to run dropwork: `node bin/dropwork.js COMMAND` inside the
+ * repository (`npm start` is tested with the quick start, tests/readme-quickstart.test.ts), and
+ * a `dropwork` command on the PATH from `npm install -g .` (what `npm link` does), here into a
+ * temp prefix so the machine's global packages are not touched. Not `npx dropwork`: npx keeps a
+ * copy in npm's cache, and one made under an older Node stays broken (issue 19).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,8 +25,8 @@ afterEach(() => {
 });
 
 describe('running dropwork', () => {
-  it('works as `npx dropwork` inside the repository', async () => {
-    const { stdout } = await run('npx', ['--offline', 'dropwork', '--version'], { cwd: path.join(REPO, 'rules'), env });
+  it('works as `node bin/dropwork.js` inside the repository', async () => {
+    const { stdout } = await run('node', [path.join('bin', 'dropwork.js'), '--version'], { cwd: REPO, env });
     expect(stdout.trim()).toBe(version);
   }, 60_000);
 
