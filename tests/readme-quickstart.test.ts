@@ -14,7 +14,7 @@
  * npm's cache is a folder of this test's own whose `_cacache` is the machine's (packages come
  * from there), so npx's cache (`_npx`) is this test's to check and nobody else's is touched.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

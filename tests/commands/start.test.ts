@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/queue/store.js';
-import { cli, exitOf, makeHome, spawnDaemon, waitFor, type TestHome } from '../support/home.js';
+import { REPO, cli, exitOf, makeHome, spawnDaemon, waitFor, type TestHome } from '../support/home.js';
 import { startMessagesServer, turn, type MessagesServer } from '../support/messages-server.js';
 
 let home: TestHome;
@@ -105,6 +106,45 @@ describe('the quick start', () => {
       expect(store.list({ rule: 'slow', limit: 10 }).map((j) => j.status)).toEqual(['queued']);
     } finally {
       store.close();
+    }
+  }, 120_000);
+
+  // The quick start runs `npm start`: Ctrl-C reaches npm, its shell and the daemon together, and
+  // must still be one Ctrl-C for the daemon (running jobs get their grace), not two.
+  it('under `npm start` (the quick start) one Ctrl-C is one: running jobs still get their grace', async () => {
+    const key = 'sk-ant-test-npm-start';
+    server = await startMessagesServer({ apiKey: key, onRequest: () => turn.slow(120_000, turn.text('late')) });
+    home = makeHome({
+      rules: { 'slow.yaml': 'name: slow\nwatch: inbox/slow\ndo: Summarise it.\n' },
+      config: `settle_ms: 150\nsandbox: none\nprovider:\n  base_url: ${server.url}\n`,
+    });
+    delete home.env.ANTHROPIC_API_KEY;
+    fs.writeFileSync(path.join(home.paths.home, 'credentials.env'), `ANTHROPIC_API_KEY=${key}\n`, { mode: 0o600 });
+    fs.mkdirSync(home.inbox('slow'), { recursive: true });
+    // In its own process group, as a terminal runs it: Ctrl-C goes to npm and the daemon alike.
+    const npm = spawn('npm', ['start'], { cwd: REPO, env: { ...home.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${home.env.PATH ?? ''}` }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    npm.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+    npm.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
+    const group = npm.pid as number;
+    try {
+      await waitFor(() => out.includes('dropwork is running'), 60_000, 'npm start to start the daemon');
+      fs.writeFileSync(path.join(home.inbox('slow'), 'notes.txt'), 'Call Ana on Monday.\n');
+      await waitFor(() => server!.messageRequests().length > 0, 30_000, 'the job to ask the model');
+      process.kill(-group, 'SIGINT');
+      await waitFor(() => out.includes('finishing 1 running job (up to 30 s); press Ctrl-C again to stop now'), 10_000, 'the Ctrl-C to be explained');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(out).not.toContain('stopping now');
+      expect(npm.exitCode).toBeNull(); // still finishing: the one Ctrl-C was not taken for two
+      process.kill(-group, 'SIGINT');
+      await exitOf(npm);
+      expect(out).toContain('stopping now: 1 running job goes back to the queue and runs again at the next start');
+    } finally {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        /* all gone */
+      }
     }
   }, 120_000);
 });

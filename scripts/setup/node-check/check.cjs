@@ -1,20 +1,21 @@
 // The Node.js check of `npm ci` / `npm install` in a clone of dropwork, in one sentence.
 //
-// Why a dev dependency's preinstall and not the root package's: npm runs the root's own
-// preinstall only after every dependency is installed and built, so on Node 20 better-sqlite3's
-// compile failed first (blaming "network connectivity" for headers it could not fetch). npm runs
-// every dependency's preinstall before any dependency's install, so this one comes first.
-// (engine-strict would stop npm even earlier, but in npm's words, without saying how to get a
-// newer Node; and it would stop before this sentence could be said.) A dev dependency, so that
-// only a clone runs it: an installed dropwork checks at start (bin/dropwork.js).
+// Why a dev dependency's preinstall, packed as a tarball (scripts/setup/dropwork-node-check-*.tgz,
+// made from this folder with `npm pack`): npm builds dependencies in phases, every package's
+// preinstall before any package's install (where better-sqlite3 compiles), but the root
+// package's own scripts only after all of it, and linked folders (`file:` a folder) after the
+// other dependencies too. On Node 20 better-sqlite3's compile came first and failed blaming
+// "network connectivity" for headers it could not fetch. engine-strict would stop npm earlier,
+// but in npm's words, without how to get a newer Node, and this sentence would never be said. A
+// dev dependency, so only a clone runs it: an installed dropwork checks at start (bin/dropwork.js).
 //
 // Plain ES5 and CommonJS, so that a much older Node still reaches the sentence.
 'use strict';
 var fs = require('fs');
 var path = require('path');
 
-// The clone's package.json (npm names the project it installs; a linked copy lives there too).
-var root = process.env.npm_config_local_prefix || path.resolve(__dirname, '..', '..', '..');
+// The clone's package.json: npm names the project it installs (this copy is in its node_modules).
+var root = process.env.npm_config_local_prefix || path.resolve(__dirname, '..', '..');
 var pkg;
 try {
   pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
