@@ -9,7 +9,7 @@ import { RuleSet } from '../../src/rules/registry.js';
 export const LEDGER_PROGRAM = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'ledger-program.py'), 'utf8');
 
 export function seedProgram(paths: Paths, source: string, ruleName = 'ledger', status: 'approved' | 'suggested' = 'approved'): void {
-  const rules = new RuleSet(paths.rulesDir, paths.home);
+  const rules = RuleSet.of(paths);
   rules.reload();
   const rule = rules.rules.get(ruleName);
   if (!rule) throw new Error(rules.errors.map((e) => e.message).join('\n'));
