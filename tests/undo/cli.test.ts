@@ -150,6 +150,23 @@ describe('dropwork rules revert', () => {
   }, 240_000);
 });
 
+/** Runs the CLI on a pseudo-terminal (script(1)) and answers its question; what the terminal showed. */
+function atTerminal(args: string[], answer: string): Promise<string> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: home.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let shown = '';
+  let answered = false;
+  child.stdout.on('data', (d: Buffer) => {
+    shown += d.toString();
+    if (!answered && shown.includes('[y/N]')) {
+      answered = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  });
+  // Without readline's cursor moves, as a person reads it.
+  return new Promise((resolve) => child.on('exit', () => { child.stdin.end(); resolve(shown.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replaceAll('\r', '')); }));
+}
+
 describe('dropwork rules revert: the window (issue 19)', () => {
   async function threeJobs(): Promise<void> {
     home = makeHome({ rules: { 'a.yaml': 'name: docs\nwatch: inbox/docs\nactions: [{copy: "."}]\n' } });
@@ -182,7 +199,7 @@ describe('dropwork rules revert: the window (issue 19)', () => {
     const gone = await cli(home, ['rules', 'revert', 'docs', '--since', '1h', '--dry-run']);
     expect(gone.code, gone.stderr).toBe(0);
     expect(gone.stdout).toContain('would revert job 3');
-  });
+  }, 240_000);
 
   it('takes 1h30m, last week and monday, and says the exact window and its jobs before reverting', async () => {
     await threeJobs();
@@ -197,10 +214,13 @@ describe('dropwork rules revert: the window (issue 19)', () => {
     expect(json.window.text).toContain('(local time, UTC');
     expect((await jobs()).every((j) => j.status === 'succeeded')).toBe(true);
 
-    const done = await cli(home, ['rules', 'revert', 'docs', '--since', 'monday']);
-    expect(done.code, done.stderr).toBe(0);
-    expect(done.stdout.split('\n')[0]).toMatch(/^docs: jobs finished from \d{4}-\d\d-\d\d 00:00:00 to .*: 3 \(3, 2, 1\)$/);
+    // At a terminal (a real pty, through script(1)) the plan comes first, then the question.
+    const no = await atTerminal(['rules', 'revert', 'docs', '--since', 'monday'], 'n');
+    expect(no).toMatch(/docs: jobs finished from \d{4}-\d\d-\d\d 00:00:00 to .*: 3 \(3, 2, 1\)\nwould revert job 3[^]*revert these 3 jobs\? \[y\/N\] n\nnothing was reverted/);
+    expect((await jobs()).every((j) => j.status === 'succeeded')).toBe(true);
+    const yes = await atTerminal(['rules', 'revert', 'docs', '--since', 'monday'], 'y');
+    expect(yes).toMatch(/revert these 3 jobs\? \[y\/N\] y\r?\nreverted job 3/);
     expect((await jobs()).every((j) => j.status === 'reverted')).toBe(true);
-  });
+  }, 240_000);
 
 });
