@@ -22,4 +22,3 @@ export function noRuleNamed(name: string, known: readonly string[]): string {
   const mean = hint && hint !== name ? ` (did you mean "${hint}"?)` : '';
   return `no rule named "${name}"${mean}; rules: ${known.length ? [...known].sort().join(', ') : 'none'}`;
 }
-
