@@ -9,6 +9,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { programsOf } from '../../src/program/store.js';
+import { ARTIFACTS } from '../web/daemon.js';
 import { startDashboard, type WebHome } from '../web/helpers.js';
 import { seedProgram } from './seed.js';
 
@@ -50,6 +51,7 @@ describe('the rules page', () => {
     expect(await review.locator('ul.replays li').allTextContents()).toEqual([`✓ job ${example} (AzureInterior.pdf): the same result, in 42 ms`]);
     expect(await review.locator('pre.program-source').textContent()).toBe('print("hi")\n');
     expect(await review.locator('a[href="/jobs/' + example + '"]').count()).toBe(1);
+    await card.screenshot({ path: path.join(ARTIFACTS, 'program-review.png') });
     await card.getByRole('button', { name: 'Approve' }).click();
     await card.getByText('New files run its program, without the model').waitFor({ timeout: 20_000 });
     expect(programsOf(web.store.db, 'ledger')[0]).toMatchObject({ status: 'approved', approvedBy: 'from the dashboard' });

@@ -95,13 +95,13 @@ export function mountRules(main) {
     const review = h('div', { class: 'program-review', 'aria-live': 'polite' }, p.status === 'suggested' ? h('p', { class: 'muted small' }, 'Loading the program and its replays…') : null);
     if (p.status === 'suggested') {
       api(`/api/rules/${encodeURIComponent(rule.name)}/program`).then((d) => review.replaceChildren(
-        h('h4', null, 'Its replay on each example'),
+        h('p', { class: 'small' }, h('strong', null, 'Its replay on each example')),
         d.replay.length ? h('ul', { class: 'replays' }, d.replay.map((r) => h('li', { class: r.exact ? 'good' : 'bad' },
           r.exact ? '✓ ' : '✗ ', h('a', { href: `/jobs/${r.job}`, 'data-link': true }, `job ${r.job}`), ` (${r.input}): `,
           r.exact ? `the same result, in ${r.durationMs} ms` : r.differences.join('; ')))) : h('p', { class: 'muted small' }, 'No replays were recorded.'),
-        h('h4', null, d.source_sha256 ? `program/main.py (sha256 ${d.source_sha256.slice(0, 12)})` : 'program/main.py'),
+        h('p', { class: 'small' }, h('strong', null, 'The program: '), h('code', null, d.source_sha256 ? `program/main.py (sha256 ${d.source_sha256.slice(0, 12)})` : 'program/main.py')),
         h('pre', { class: 'code program-source' }, d.source ?? ''),
-        h('div', null,
+        h('div', { class: 'actions' },
           h('button', { class: 'button', type: 'button', onclick: decide('approve') }, 'Approve'), ' ',
           h('button', { class: 'button', type: 'button', onclick: decide('reject') }, 'Reject')),
       )).catch((err) => review.replaceChildren(h('p', { class: 'reason-box failed' }, `The program could not be shown, so it cannot be approved here: ${err.message}`)));
