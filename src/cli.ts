@@ -48,7 +48,7 @@ export function buildProgram(): Command {
 
   program.command('run').argument('[file]').description('queue a file by hand, or run a scheduled rule now with --rule (runs it here if the daemon is not running)')
     .option('--rule <rule>', 'the rule to use (default: every rule that matches); without FILE, a scheduled rule to run now')
-    .option('--force', 'process it again even if this content was processed before')
+    .option('--force', 'process it again even if this content was processed before; with --rule, run it even on a file the rule\'s files: would not take')
     .option('--wait', 'wait for the job to finish').option('--json', 'as JSON')
     .action(async (file: string | undefined, o: Parameters<typeof runFile>[1]) => { process.exitCode = await runFile(file, o); });
 

@@ -70,7 +70,7 @@ export class Daemon {
     for (const e of loaded.errors) this.log.error(`config: ${e.message}`);
     this.events.reportListenerErrorsTo((event, err) => this.log.warn('an event listener failed', { event, error: String(err) }));
     this.store = openStore(paths, this.config);
-    this.ruleSet = new RuleSet(paths.rulesDir, paths.files);
+    this.ruleSet = RuleSet.of(paths);
     this.worker = new Worker({
       store: this.store,
       config: () => this.config,

@@ -44,7 +44,7 @@ export async function conditionCheck(ctx: JobContext): Promise<{ match: boolean;
 /** Lines for `dropwork rules test RULE FILE`: the decision, asked (and kept) like a job would. */
 export async function dryRunCondition(ruleName: string, file: string): Promise<string[]> {
   const paths = resolvePaths();
-  const set = new RuleSet(paths.rulesDir, paths.files);
+  const set = RuleSet.of(paths);
   set.reload();
   const rule = set.rules.get(ruleName);
   if (!rule?.if) return [];

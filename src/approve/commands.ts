@@ -11,7 +11,7 @@ import { approveJob, DecisionError, denyJob, pendingChanges } from './decide.js'
 export function jobsApprove(rawId: string, opts: { json?: boolean; by?: string }): void {
   const id = parseId(rawId);
   const p = paths();
-  const rules = new RuleSet(p.rulesDir, p.files);
+  const rules = RuleSet.of(p);
   rules.reload();
   withStore((store) => {
     const row = store.get(id);

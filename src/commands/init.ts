@@ -29,7 +29,7 @@ export function initHome(p: Paths): { created: boolean; lines: string[] } {
     if (created && !fs.existsSync(dest)) fs.copyFileSync(path.join(examples, name), dest);
   }
   if (!fs.existsSync(p.configFile)) fs.writeFileSync(p.configFile, CONFIG_TEMPLATE);
-  const rules = new RuleSet(p.rulesDir, p.files);
+  const rules = RuleSet.of(p);
   rules.reload();
   for (const rule of rules.list()) {
     fs.mkdirSync(rule.output, { recursive: true });

@@ -4,6 +4,8 @@ import { cancelJob, retryJob } from '../run/control.js';
 import { cliActor } from '../users/actor.js';
 import { isJobStatus, JOB_STATUSES, toView, type JobView } from '../queue/status.js';
 import type { LogEntry } from '../queue/store.js';
+import { knownRuleNames, noRuleNamed } from '../rules/names.js';
+import { loadRules } from '../rules/registry.js';
 import { CliError, parseId, printJson, table, withStore } from './shared.js';
 
 export interface ListOptions {
@@ -17,7 +19,11 @@ export function jobsList(opts: ListOptions): void {
   if (opts.status && !isJobStatus(opts.status)) throw new CliError(`"${opts.status}" is not a job status (${JOB_STATUSES.join(', ')})`);
   const limit = opts.limit ? Number(opts.limit) : 20;
   if (!Number.isInteger(limit) || limit <= 0) throw new CliError('--limit takes a whole number');
-  withStore((store) => {
+  withStore((store, p) => {
+    if (opts.rule) {
+      const known = knownRuleNames(loadRules(p).rules.keys(), store);
+      if (!known.includes(opts.rule)) throw new CliError(noRuleNamed(opts.rule, known));
+    }
     const found = store.list({ status: opts.status as JobView['status'] | undefined, rule: opts.rule, limit });
     if (opts.json) return printJson(found.map(toView));
     if (found.length === 0) return void process.stdout.write('no jobs yet\n');

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config.js';
 import { formatLocated } from '../errors.js';
 import { matchFile } from '../rules/match.js';
 import { RuleSet } from '../rules/registry.js';
+import { noRuleNamed } from '../rules/names.js';
 import { missingInboxes } from '../watch/folders.js';
 import type { Rule } from '../rules/rule.js';
 import { ruleWarnings } from '../rules/warnings.js';
@@ -33,7 +34,7 @@ export function setCheckNotes(fn: CheckNotes): void {
  */
 export async function rulesCheck(opts: { json?: boolean }): Promise<number> {
   const p = paths();
-  const set = new RuleSet(p.rulesDir, p.files);
+  const set = RuleSet.of(p);
   set.reload();
   const loaded = loadConfig(p.configFile);
   const problems = [...loaded.errors, ...set.errors];
@@ -104,10 +105,10 @@ export async function dryRun(rule: Rule, abs: string): Promise<DryRun> {
 /** `rules test RULE FILE`: would the file match, why not, and what would happen. Touches nothing. */
 export async function rulesTest(ruleName: string, file: string, opts: { json?: boolean }): Promise<number> {
   const p = paths();
-  const set = new RuleSet(p.rulesDir, p.files);
+  const set = RuleSet.of(p);
   set.reload();
   const rule = set.rules.get(ruleName);
-  if (!rule) throw new CliError(`no rule named "${ruleName}"; rules: ${set.list().map((r) => r.name).join(', ') || 'none'}`);
+  if (!rule) throw new CliError(noRuleNamed(ruleName, [...set.rules.keys()]));
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new CliError(`${abs} does not exist`);
   const result = await dryRun(rule, abs);

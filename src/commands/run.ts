@@ -10,8 +10,9 @@ import { FINAL, toView, type JobRow } from '../queue/status.js';
 import { openStore } from '../queue/open.js';
 import type { Store } from '../queue/store.js';
 import { Worker } from '../queue/worker.js';
-import { matchFile } from '../rules/match.js';
+import { filesTake, matchFile } from '../rules/match.js';
 import { RuleSet } from '../rules/registry.js';
+import { noRuleNamed } from '../rules/names.js';
 import { sha256File } from '../watch/fingerprint.js';
 import { listInbox } from '../watch/scan.js';
 import { loadPlugins } from '../plugin-list.js';
@@ -31,7 +32,7 @@ export interface RunOptions {
  */
 export async function runFile(file: string | undefined, opts: RunOptions): Promise<number> {
   const p = paths();
-  const set = new RuleSet(p.rulesDir, p.files);
+  const set = RuleSet.of(p);
   set.reload();
   if (file === undefined) {
     if (!opts.rule) throw new CliError('name a FILE to run, or a scheduled rule to run now with --rule NAME');
@@ -46,8 +47,14 @@ export async function runFile(file: string | undefined, opts: RunOptions): Promi
   }
   if (!st.isFile()) throw new CliError(`${abs} is not a file`);
   const rules = opts.rule ? [set.rules.get(opts.rule)].filter((r) => r !== undefined) : set.list().filter((r) => matchFile(r, abs).match);
-  if (opts.rule && rules.length === 0) throw new CliError(`no rule named "${opts.rule}"`);
+  if (opts.rule && rules.length === 0) throw new CliError(noRuleNamed(opts.rule, [...set.rules.keys()]));
   if (rules.length === 0) throw new CliError(`no rule matches ${abs}; name one with --rule (see: dropwork rules test RULE FILE)`);
+  const named = opts.rule ? rules[0] : undefined;
+  const takes = named ? filesTake(named, abs) : { ok: true as const };
+  if (named && !takes.ok) {
+    if (!opts.force) throw new CliError(`rule "${named.name}" would not take ${path.basename(abs)}: ${takes.why}; add --force to run it anyway`);
+    if (!opts.json) process.stdout.write(`rule "${named.name}" would not take ${path.basename(abs)} (${takes.why}); running it anyway, as --force says\n`);
+  }
   const sha256 = await sha256File(abs);
   const store = openStore(p);
   const jobs: JobRow[] = [];
@@ -76,7 +83,7 @@ export async function runFile(file: string | undefined, opts: RunOptions): Promi
  */
 async function queueScheduled(set: RuleSet, name: string, opts: RunOptions): Promise<JobRow[]> {
   const rule = set.rules.get(name);
-  if (!rule) throw new CliError(`no rule named "${name}"`);
+  if (!rule) throw new CliError(noRuleNamed(name, [...set.rules.keys()]));
   if (!rule.schedule) throw new CliError(`rule "${name}" has no schedule: run it on a file with: dropwork run FILE --rule ${name}`);
   const say = (line: string): void => void (opts.json || process.stdout.write(`${line}\n`));
   const store = openStore(paths());

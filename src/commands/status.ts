@@ -6,6 +6,7 @@ import { redactUrl } from '../queue/postgres/connection.js';
 import { teamLines, teamView } from '../team/hosts.js';
 import { toView, type JobStatus } from '../queue/status.js';
 import { undoSpace } from '../undo/retention.js';
+import { loadRules } from '../rules/registry.js';
 import { daemonState, paths, printJson, table, withStore } from './shared.js';
 
 export function status(opts: { json?: boolean }): void {
@@ -29,6 +30,8 @@ function report(opts: { json?: boolean }, config: Config): void {
     const team = config.database ? teamView(store) : undefined;
     const counts = store.counts();
     const spentToday = store.spentToday();
+    // Not running: the problems the next start would meet (two rules with one name among them).
+    const folderErrors = state ? [] : loadRules(p).errors.map((e) => e.message);
     const report = {
       running: state !== undefined,
       pid: state?.pid ?? null,
@@ -41,7 +44,7 @@ function report(opts: { json?: boolean }, config: Config): void {
       hosts: team?.hosts ?? [],
       rule_differences: team?.rule_differences ?? [],
       rules: state?.rules ?? null,
-      rule_errors: state?.rule_errors ?? [],
+      rule_errors: state?.rule_errors ?? folderErrors,
       config_errors: state?.config_errors ?? [],
       inboxes: state?.inboxes ?? [],
       queue: counts,
@@ -68,6 +71,8 @@ function report(opts: { json?: boolean }, config: Config): void {
       out.push('inboxes:');
       out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : i.mode === 'missing' ? `not watching: ${i.reason}` : 'watching'])).trimEnd());
       for (const [name, facts] of Object.entries(state.plugins)) out.push(`${name}: ${Object.entries(facts).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
+    } else if (folderErrors.length) {
+      out.push(`rules: ${folderErrors.length} problem(s) in ${p.rulesDir} (dropwork rules check):`, ...folderErrors.map((e) => `  ${e}`));
     }
     out.push(`jobs: ${Object.entries(counts).map(([s, n]) => `${n} ${STATUS_WORDS[s as JobStatus].toLowerCase()}`).join(', ')}`);
     out.push(`spent today: $${spentToday.toFixed(2)}`);

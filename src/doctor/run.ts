@@ -21,7 +21,7 @@ const CHECK_TIMEOUT_MS = 20_000;
 
 export function doctorContext(paths: Paths, env: NodeJS.ProcessEnv = process.env): DoctorContext {
   const loaded = loadConfig(paths.configFile, env);
-  const rules = new RuleSet(paths.rulesDir, paths.files);
+  const rules = RuleSet.of(paths);
   rules.reload();
   return {
     paths,

@@ -7,6 +7,7 @@ import { formatUsd } from '../agent/pricing.js';
 import { CliError, paths, printJson, withStore } from '../commands/shared.js';
 import type { Store } from '../queue/store.js';
 import { RuleSet } from '../rules/registry.js';
+import { noRuleNamed } from '../rules/names.js';
 import { decideProgram, liveProgram, modelCostPerFile, noProgramView, programView, savedBy, type Decision } from './decide.js';
 import { BY_HELP, cliActor } from '../users/actor.js';
 import type { Program } from './store.js';
@@ -34,9 +35,11 @@ export function rulesProgram(name: string, opts: ProgramOptions): void {
   const chosen: Decision[] = (['approve', 'reject', 'forget'] as const).filter((d) => opts[d]);
   if (chosen.length > 1) throw new CliError('say one of --approve, --reject, --forget');
   const p = paths();
-  const set = new RuleSet(p.rulesDir, p.home);
+  const set = RuleSet.of(p);
   set.reload();
-  const rule = set.list().find((r) => r.name === name);
+  const rule = set.rules.get(name);
+  // A program belongs to a rule of the rules folder: a typo must not read as "no program yet".
+  if (!rule) throw new CliError(noRuleNamed(name, [...set.rules.keys()]));
   withStore((store) => {
     const decision = chosen[0];
     if (decision) {

@@ -30,6 +30,21 @@ export function matchFile(rule: Rule, file: string): MatchResult {
   return { match: true, inbox, relative };
 }
 
+/**
+ * Whether the rule's `files:` would take this file, wherever it is: `run FILE --rule` queues a
+ * file from outside the inboxes too, but not one the rule would never take (a photo for a rule of
+ * PDFs) unless the person says --force. The name is matched as in the inbox it is in, if any.
+ */
+export function filesTake(rule: Rule, file: string): { ok: true } | { ok: false; why: string } {
+  const abs = path.resolve(file);
+  const inbox = rule.watch.find((w) => isInside(abs, w));
+  const relative = inbox ? path.relative(inbox, abs).split(path.sep).join('/') : path.basename(abs);
+  const hidden = relative.split('/').find((p) => isIgnoredName(p));
+  if (hidden !== undefined) return { ok: false, why: `"${hidden}" is a hidden, temporary or partial file, which the rule never takes` };
+  if (rule.files.some((g) => globMatches(g, relative))) return { ok: true };
+  return { ok: false, why: `its name matches none of the rule's files: ${rule.files.join(', ')}` };
+}
+
 export function isInside(file: string, folder: string): boolean {
   const rel = path.relative(folder, file);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);

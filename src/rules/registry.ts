@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ConfigError } from '../errors.js';
+import type { Paths } from '../paths.js';
 import { isRuleFile, loadRuleFile, locateRuleKey } from './load.js';
 import type { Rule } from './rule.js';
 import { ConfigError as LocatedError } from '../errors.js';
@@ -19,6 +20,16 @@ export class RuleSet {
 
   /** `files`: the files folder, which relative folders in rules start from. */
   constructor(private readonly dir: string, private readonly files: string) {}
+
+  /**
+   * The rules of an install as the daemon reads them: the rules folder, and relative folders from
+   * the files folder. Every command and page that names a rule or an inbox starts here; one that
+   * resolved them from the home instead read other folders (and another task hash, so no program)
+   * than the daemon in the default layout, where the two differ.
+   */
+  static of(paths: Pick<Paths, 'rulesDir' | 'files'>): RuleSet {
+    return new RuleSet(paths.rulesDir, paths.files);
+  }
 
   reload(): void {
     let names: string[] = [];
@@ -47,32 +58,27 @@ export class RuleSet {
   }
 
   /**
-   * One rule per name. A rule that is running keeps its name: a new file that reuses it is
-   * refused, and the error is on the new file (not on the one that was working). When nothing
-   * ran under that name yet (a fresh start, `rules check`), the file that sorts first wins.
+   * One rule per name, the same one whatever ran before: the rule in the file that sorts first by
+   * name (then the first in that file) runs, and each other rule of that name is an error on its
+   * own file naming the one that runs. The choice depends on the rules folder alone, so a running
+   * daemon, one started after a reboot, `rules check` and every host of a team agree. (A running
+   * rule used to keep its name against a new file, and a restart then handed the name to the
+   * other file: a reboot silently changed which rule ran and which inbox was watched.)
    */
   private uniqueNames(byFile: Map<string, Rule[]>): Map<string, Rule> {
-    const running = this.rules;
     const owner = new Map<string, Rule>();
-    const all = [...byFile.entries()].flatMap(([file, rules]) => rules.map((rule) => ({ file, rule })));
-    for (const { file, rule } of all) {
-      if (!owner.has(rule.name) && running.get(rule.name)?.source.file === file) owner.set(rule.name, rule);
-    }
-    for (const { rule } of all) {
+    const all = [...byFile.values()].flat();
+    for (const rule of all) {
       const first = owner.get(rule.name);
-      if (first === rule) continue;
       if (!first) {
         owner.set(rule.name, rule);
         continue;
       }
       const where = `${first.source.file}:${first.source.line}`;
-      const why = running.get(rule.name) === undefined
-        ? `"${rule.name}" is also the name of the rule at ${where}, which runs; this one does not: give one of them another name (names must be unique)`
-        : `"${rule.name}" is already the name of a running rule at ${where}; this new one is not run: give it another name (names must be unique)`;
-      this.errors.push(new LocatedError(locateRuleKey(rule, 'name'), why));
+      this.errors.push(new LocatedError(locateRuleKey(rule, 'name'), `"${rule.name}" is also the name of the rule at ${where}, which runs instead of this one (of rules with one name, the one in the file that sorts first runs): give one of them another name`));
     }
     // In file order, as listed everywhere else.
-    return new Map(all.filter(({ rule }) => owner.get(rule.name) === rule).map(({ rule }) => [rule.name, rule]));
+    return new Map(all.filter((rule) => owner.get(rule.name) === rule).map((rule) => [rule.name, rule]));
   }
 
   list(): Rule[] {
@@ -87,4 +93,11 @@ function loadOne(file: string, home: string): { rules: Rule[]; errors: ConfigErr
   } catch (err) {
     return { rules: [], errors: [new LocatedError({ file, line: 1, col: 1, field: '' }, `cannot be read as rules: ${String(err)}`)] };
   }
+}
+
+/** The install's rules, read now (see RuleSet.of). */
+export function loadRules(paths: Pick<Paths, 'rulesDir' | 'files'>): RuleSet {
+  const set = RuleSet.of(paths);
+  set.reload();
+  return set;
 }

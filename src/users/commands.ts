@@ -5,6 +5,7 @@ import { localTime } from '../human.js';
 import type { Paths } from '../paths.js';
 import type { Person } from '../queue/users.js';
 import type { Store } from '../queue/store.js';
+import { closest } from '../closest.js';
 import { checkName } from './actor.js';
 import { reachNote, signInLink } from './link.js';
 import { isRole, ROLE_WORDS, ROLES, type Role } from './roles.js';
@@ -58,12 +59,18 @@ export function usersAdd(raw: string, opts: { role?: string; json?: boolean }): 
   });
 }
 
+/** `no user ana` with the closest name, for a typo (issue 19: every name a command takes is checked). */
+function noUser(store: Store, who: string): CliError {
+  const hint = closest(who, store.users.list().map((u) => u.name));
+  return new CliError(`no user ${who}${hint && hint !== who ? ` (did you mean ${hint}?)` : ''} (dropwork users list)`);
+}
+
 export function usersLink(raw: string, opts: { json?: boolean }): void {
   const who = name(raw);
   withStore((store, p) => {
     const secret = newSecret();
     const person = store.users.relink(who, hashSecret(secret));
-    if (!person) throw new CliError(`no user ${who} (dropwork users list)`);
+    if (!person) throw noUser(store, who);
     const { link, note } = linkFor(store, p, secret);
     printLink(person, 'New link for', link, `${note ? `${note}; ` : ''}the old link, and every browser signed in with it, no longer works`, opts.json);
   });
@@ -72,7 +79,7 @@ export function usersLink(raw: string, opts: { json?: boolean }): void {
 export function usersRemove(raw: string): void {
   const who = name(raw);
   withStore((store) => {
-    if (!store.users.remove(who)) throw new CliError(`no user ${who} (dropwork users list)`);
+    if (!store.users.remove(who)) throw noUser(store, who);
     const left = store.users.count();
     process.stdout.write(`removed ${who}; their link and sessions no longer work${left === 0 ? '\nno users are left: the dashboard is back to the install\'s own key, on this machine only' : ''}\n`);
   });
@@ -83,7 +90,7 @@ export function usersRole(raw: string, rawRole: string): void {
   const r = role(rawRole);
   withStore((store) => {
     const person = store.users.setRole(who, r);
-    if (!person) throw new CliError(`no user ${who} (dropwork users list)`);
+    if (!person) throw noUser(store, who);
     process.stdout.write(`${who} is now ${r === 'viewer' ? 'a' : 'an'} ${r}: ${ROLE_WORDS[r]}\n`);
   });
 }

@@ -32,7 +32,11 @@ async function start(daemon: Daemon): Promise<void> {
     facts = { url: dashboardUrl(config, port), port, host: config.host };
     // A click on a failed or held job's notice opens that job's page (the cookie carries the token).
     setJobLink((job) => `${dashboardUrl(config, port)}jobs/${job.id}`);
-    daemon.log.info('the dashboard is up; open it with: dropwork ui', { url: facts.url });
+    // The log (a file others on the machine may read, or the journal) gets no address to click:
+    // one without the token only answers 401. A person at the terminal gets one that signs in,
+    // once, written past the log.
+    daemon.log.info('the dashboard is up; open it with: dropwork ui', { host: config.host, port });
+    if (daemon.opts.console) process.stderr.write(`open the dashboard (this link signs you in; keep it to yourself): ${dashboardUrl(config, port, uiToken(paths))}\n`);
     if (!LOOPBACK.has(config.host)) {
       const people = daemon.store.users.count();
       // Not refused: people added later (or the last one removed) take effect without a restart,

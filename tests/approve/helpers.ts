@@ -46,7 +46,7 @@ export function makeHome(rulesYaml: string): TestHome {
   const paths = resolvePaths(env);
   for (const d of [paths.home, paths.rulesDir, paths.dataDir, paths.jobsDir]) fs.mkdirSync(d, { recursive: true });
   const store = new Store(paths.dbFile);
-  const rules = new RuleSet(paths.rulesDir, paths.home);
+  const rules = RuleSet.of(paths);
   const setRules = (yaml: string): void => {
     fs.writeFileSync(path.join(paths.rulesDir, 'rules.yaml'), yaml);
     rules.reload();

@@ -180,4 +180,20 @@ describe('dropwork db migrate', () => {
     expect(fs.existsSync(resolvePaths(m.env).dbFile)).toBe(true);
     expect((await cli(['db', 'migrate'], m.env)).stdout).toContain('already up to date');
   });
+
+  it('on a fresh database after doctor says "run dropwork db migrate": before and after, since the doctor changed nothing', async () => {
+    m = makeMachine();
+    const url = database();
+    const team = { ...m.env, DROPWORK_DATABASE_URL: url };
+    const local = m.env;
+    const [teamDoctor, localDoctor] = await Promise.all([cli(['doctor', '--json'], team), cli(['doctor', '--json'], local)]);
+    const schema = (JSON.parse(teamDoctor.stdout) as { checks: { id: string; summary: string; fix?: string }[] }).checks.find((c) => c.id === 'team-schema');
+    expect(schema).toMatchObject({ summary: `schema version 0; this dropwork writes ${schemaVersion()}`, fix: 'run dropwork db migrate' });
+    expect(fs.existsSync(resolvePaths(local).dbFile)).toBe(false);
+    expect(localDoctor.stdout).toContain('nothing kept yet');
+    const [first, firstLocal] = await Promise.all([cli(['db', 'migrate'], team), cli(['db', 'migrate'], local)]);
+    expect(first.stdout).toContain(`schema version 0 → ${schemaVersion()}.`);
+    expect(firstLocal.stdout).toContain(`schema version 0 → ${schemaVersion()}.`);
+    expect((await cli(['db', 'migrate'], team)).stdout).toContain(`schema version ${schemaVersion()}, already up to date`);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cli, makeHome, type TestHome } from '../support/home.js';
+import { cli, exitOf, makeHome, spawnDaemon, type TestHome } from '../support/home.js';
 
 let home: TestHome;
 afterEach(() => home.cleanup());
@@ -83,4 +83,51 @@ describe('dropwork rules test', () => {
     const unknown = await cli(home, ['rules', 'test', 'nope', pdf]);
     expect(unknown).toMatchObject({ code: 1, stderr: 'dropwork: no rule named "nope"; rules: scans\n' });
   });
+});
+
+describe('two rule files with one name (issue 19)', () => {
+  const rule = (inbox: string): string => `name: receipts\nwatch: inbox/${inbox}\nactions: [{copy: "."}]\n`;
+  interface Status { running: boolean; rule_errors: string[]; inboxes: { path: string }[] }
+  const status = async (): Promise<Status> => JSON.parse((await cli(home, ['status', '--json'])).stdout) as Status;
+
+  it('the same rule runs in a running daemon, after a restart and in rules check; status and doctor say so', async () => {
+    home = makeHome({ rules: { 'm-receipts.yaml': rule('m') } });
+    const loser = path.join(home.paths.rulesDir, 'm-receipts.yaml');
+    const said = `${loser}:1:1 name: "receipts" is also the name of the rule at ${path.join(home.paths.rulesDir, 'a-copy.yaml')}:1, which runs instead of this one (of rules with one name, the one in the file that sorts first runs): give one of them another name`;
+    let daemon = await spawnDaemon(home);
+    try {
+      // A copy that sorts first appears while m-receipts.yaml runs.
+      home.writeRule('a-copy.yaml', rule('a'));
+      let now: Status | undefined;
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        now = await status();
+        if (now.rule_errors.includes(said)) break;
+      }
+      expect(now?.rule_errors).toEqual([said]);
+      expect(now?.inboxes.map((i) => i.path)).toEqual([home.inbox('a')]);
+    } finally {
+      daemon.kill('SIGTERM');
+      await exitOf(daemon);
+    }
+    // Stopped, status reads the folder and says it; so do rules check and doctor.
+    const stopped = await cli(home, ['status']);
+    expect(stopped.stdout).toContain(`rules: 1 problem(s) in ${home.paths.rulesDir} (dropwork rules check):\n  ${said}\n`);
+    const check = await cli(home, ['rules', 'check', '--json']);
+    expect(check.code).toBe(1);
+    expect(JSON.parse(check.stdout)).toMatchObject({ rules: [{ name: 'receipts', file: path.join(home.paths.rulesDir, 'a-copy.yaml') }], errors: [{ file: loser, line: 1, field: 'name' }] });
+    const doctor = JSON.parse((await cli(home, ['doctor', '--json'])).stdout) as { checks: { id: string; status: string; summary: string }[] };
+    expect(doctor.checks.find((c) => c.id === 'rules')).toMatchObject({ status: 'fail', summary: `1 problem(s): ${said}` });
+
+    // After a restart, the same rule runs and the same inbox is watched.
+    daemon = await spawnDaemon(home);
+    try {
+      const after = await status();
+      expect(after.rule_errors).toEqual([said]);
+      expect(after.inboxes.map((i) => i.path)).toEqual([home.inbox('a')]);
+    } finally {
+      daemon.kill('SIGTERM');
+      await exitOf(daemon);
+    }
+  }, 180_000);
 });

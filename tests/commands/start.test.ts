@@ -148,3 +148,31 @@ describe('the quick start', () => {
     }
   }, 120_000);
 });
+
+describe('the dashboard address at start (issue 19)', () => {
+  it('the terminal gets an address that signs in, once; the log file gets no token', async () => {
+    home = makeHome({ rules: { 'a.yaml': 'name: a\nwatch: inbox/a\nactions: [{copy: x}]\n' } });
+    const daemon = await spawnDaemon(home);
+    try {
+      await waitFor(() => /open the dashboard/.test(daemon.output()), 10_000, 'the dashboard line');
+      const lines = daemon.output().split('\n').filter((l) => l.includes('token='));
+      expect(lines).toHaveLength(1);
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(lines[0] ?? '')?.[1] ?? '';
+      const token = fs.readFileSync(path.join(home.paths.dataDir, 'ui-token'), 'utf8').trim();
+      expect(url.endsWith(`?token=${encodeURIComponent(token)}`)).toBe(true);
+      // Clicking it signs in: the dashboard keeps the token in a cookie and opens the page.
+      const opened = await fetch(url, { redirect: 'manual' });
+      expect(opened.status).not.toBe(401);
+      const cookie = opened.headers.get('set-cookie') ?? '';
+      expect(cookie).toContain(token);
+      const page = await fetch(new URL(opened.headers.get('location') ?? '/', url), { headers: { cookie: cookie.split(';')[0] ?? '' } });
+      expect(page.status).toBe(200);
+      const log = fs.readFileSync(path.join(home.paths.logsDir, 'dropwork.log'), 'utf8');
+      expect(log).toContain('the dashboard is up');
+      expect(log).not.toContain(token);
+    } finally {
+      daemon.kill('SIGTERM');
+      await exitOf(daemon);
+    }
+  }, 120_000);
+});

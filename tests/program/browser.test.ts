@@ -9,6 +9,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { programsOf } from '../../src/program/store.js';
+import { ARTIFACTS } from '../web/daemon.js';
 import { startDashboard, type WebHome } from '../web/helpers.js';
 import { seedProgram } from './seed.js';
 
@@ -32,7 +33,8 @@ afterEach(async () => {
 describe('the rules page', () => {
   it('shows a ready program and approves it with one click', async () => {
     web = await startDashboard(RULES);
-    seedProgram(web.paths, 'print("hi")\n', 'ledger', 'suggested');
+    let example = 0;
+    seedProgram(web.paths, 'print("hi")\n', 'ledger', 'suggested', (job) => [{ job: (example = job), input: 'AzureInterior.pdf', exact: true, differences: [], exitCode: 0, durationMs: 42 }]);
     context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-chromium-')), {
       executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run'],
     });
@@ -43,6 +45,13 @@ describe('the rules page', () => {
     const card = page.locator('section.rule#ledger');
     await card.getByText('A program is ready').waitFor({ timeout: 20_000 });
     expect(await card.textContent()).toContain('Learned program v1');
+    // Nobody approves blind: the program and its replay on each example are on the card first.
+    const review = card.locator('.program-review');
+    await review.getByText('Its replay on each example').waitFor({ timeout: 20_000 });
+    expect(await review.locator('ul.replays li').allTextContents()).toEqual([`✓ job ${example} (AzureInterior.pdf): the same result, in 42 ms`]);
+    expect(await review.locator('pre.program-source').textContent()).toBe('print("hi")\n');
+    expect(await review.locator('a[href="/jobs/' + example + '"]').count()).toBe(1);
+    await card.screenshot({ path: path.join(ARTIFACTS, 'program-review.png') });
     await card.getByRole('button', { name: 'Approve' }).click();
     await card.getByText('New files run its program, without the model').waitFor({ timeout: 20_000 });
     expect(programsOf(web.store.db, 'ledger')[0]).toMatchObject({ status: 'approved', approvedBy: 'from the dashboard' });

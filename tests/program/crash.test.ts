@@ -71,7 +71,7 @@ describe('a program job cut off by kill -9', () => {
 
 /** Three agent jobs kept as examples: the first made the ledger, the next two appended to it. */
 function seedExamples(h: TestHome): void {
-  const rules = new RuleSet(h.paths.rulesDir, h.paths.home);
+  const rules = RuleSet.of(h.paths);
   rules.reload();
   const rule = rules.rules.get('ledger');
   if (!rule) throw new Error(rules.errors.map((e) => e.message).join('\n'));

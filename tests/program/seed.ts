@@ -2,14 +2,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Paths } from '../../src/paths.js';
-import { addExample, addProgram, taskHash } from '../../src/program/store.js';
+import { addExample, addProgram, taskHash, type ReplayResult } from '../../src/program/store.js';
 import { Store } from '../../src/queue/store.js';
 import { RuleSet } from '../../src/rules/registry.js';
 
 export const LEDGER_PROGRAM = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'ledger-program.py'), 'utf8');
 
-export function seedProgram(paths: Paths, source: string, ruleName = 'ledger', status: 'approved' | 'suggested' = 'approved'): void {
-  const rules = new RuleSet(paths.rulesDir, paths.home);
+/** `replay(exampleJob)`: the replays to record, for the example job the seed made. */
+export function seedProgram(paths: Paths, source: string, ruleName = 'ledger', status: 'approved' | 'suggested' = 'approved', replay: (job: number) => ReplayResult[] = () => []): void {
+  const rules = RuleSet.of(paths);
   rules.reload();
   const rule = rules.rules.get(ruleName);
   if (!rule) throw new Error(rules.errors.map((e) => e.message).join('\n'));
@@ -22,7 +23,7 @@ export function seedProgram(paths: Paths, source: string, ruleName = 'ledger', s
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'example.json'), JSON.stringify({ job: ex.id, input: 'AzureInterior.pdf', outputs: [{ path: 'ledger.csv', kind: 'created' }] }));
     addExample(store.db, { job_id: ex.id, rule: ruleName, task_hash: taskHash(rule), dir, cost_usd: 0.05 });
-    addProgram(store.db, { rule: ruleName, taskHash: taskHash(rule), status, source, examples: [ex.id], replay: [], ...(status === 'approved' ? { approvedBy: 'test' } : {}) });
+    addProgram(store.db, { rule: ruleName, taskHash: taskHash(rule), status, source, examples: [ex.id], replay: replay(ex.id), ...(status === 'approved' ? { approvedBy: 'test' } : {}) });
   } finally {
     store.close();
   }

@@ -153,31 +153,32 @@ sandbox: {network: true}
     set.reload();
     expect(set.rules.get('same')?.source.file).toBe(`${dir}/a.yaml`);
     expect(set.errors.map((e) => e.message)).toEqual([
-      `${dir}/b.yaml:3:1 name: "same" is also the name of the rule at ${dir}/a.yaml:1, which runs; this one does not: give one of them another name (names must be unique)`,
+      `${dir}/b.yaml:3:1 name: "same" is also the name of the rule at ${dir}/a.yaml:1, which runs instead of this one (of rules with one name, the one in the file that sorts first runs): give one of them another name`,
     ]);
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('a new file reusing a running rule\'s name is refused; the running rule keeps running', () => {
+  it('a new file reusing a running rule\'s name: the same rule runs as after a restart and in rules check, and the other is an error', () => {
     const dir = fs.mkdtempSync('/tmp/dropwork-rules-');
     fs.writeFileSync(`${dir}/m.yaml`, 'name: receipts\nwatch: in\nactions: [{copy: x}]\n');
     const set = new RuleSet(dir, HOME);
     set.reload();
-    // Sorts before the running file, and in a list: it would have won before.
+    // Sorts before the running file, and in a list.
     fs.writeFileSync(`${dir}/0-new.yaml`, '- name: other\n  watch: in2\n  actions: [{copy: y}]\n- name: receipts\n  watch: elsewhere\n  actions: [{copy: y}]\n');
     set.reload();
-    expect(set.rules.get('receipts')?.source.file).toBe(`${dir}/m.yaml`);
-    expect([...set.rules.keys()]).toEqual(['other', 'receipts']);
-    expect(set.errors.map((e) => e.message)).toEqual([
-      `${dir}/0-new.yaml:4:3 rules[1].name: "receipts" is already the name of a running rule at ${dir}/m.yaml:1; this new one is not run: give it another name (names must be unique)`,
-    ]);
-    // Editing the running file keeps it the owner; removing it hands the name over.
-    fs.writeFileSync(`${dir}/m.yaml`, 'name: receipts\nwatch: in\nactions: [{copy: z}]\n');
+    const restarted = new RuleSet(dir, HOME);
+    restarted.reload();
+    for (const s of [set, restarted]) {
+      expect(s.rules.get('receipts')?.source.file).toBe(`${dir}/0-new.yaml`);
+      expect([...s.rules.keys()]).toEqual(['other', 'receipts']);
+      expect(s.errors.map((e) => e.message)).toEqual([
+        `${dir}/m.yaml:1:1 name: "receipts" is also the name of the rule at ${dir}/0-new.yaml:4, which runs instead of this one (of rules with one name, the one in the file that sorts first runs): give one of them another name`,
+      ]);
+    }
+    // Removing one hands the name to the other, without an error.
+    fs.rmSync(`${dir}/0-new.yaml`);
     set.reload();
     expect(set.rules.get('receipts')?.source.file).toBe(`${dir}/m.yaml`);
-    fs.rmSync(`${dir}/m.yaml`);
-    set.reload();
-    expect(set.rules.get('receipts')?.source.file).toBe(`${dir}/0-new.yaml`);
     expect(set.errors).toEqual([]);
     fs.rmSync(dir, { recursive: true });
   });

@@ -149,3 +149,78 @@ describe('dropwork rules revert', () => {
     expect((await jobs()).every((j) => j.status === 'reverted')).toBe(true);
   }, 240_000);
 });
+
+/** Runs the CLI on a pseudo-terminal (script(1)) and answers its question; what the terminal showed. */
+function atTerminal(args: string[], answer: string): Promise<string> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: home.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let shown = '';
+  let answered = false;
+  child.stdout.on('data', (d: Buffer) => {
+    shown += d.toString();
+    if (!answered && shown.includes('[y/N]')) {
+      answered = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  });
+  // Without readline's cursor moves, as a person reads it.
+  return new Promise((resolve) => child.on('exit', () => { child.stdin.end(); resolve(shown.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replaceAll('\r', '')); }));
+}
+
+describe('dropwork rules revert: the window (issue 19)', () => {
+  async function threeJobs(): Promise<void> {
+    home = makeHome({ rules: { 'a.yaml': 'name: docs\nwatch: inbox/docs\nactions: [{copy: "."}]\n' } });
+    fs.mkdirSync(home.inbox('docs'), { recursive: true });
+    for (const n of ['a', 'b', 'c']) {
+      const file = path.join(home.inbox('docs'), `${n}.pdf`);
+      fs.writeFileSync(file, n);
+      expect((await cli(home, ['run', file, '--wait'])).code).toBe(0);
+    }
+  }
+
+  it('refuses a bare number instead of reading it as a year, and a rule that does not exist, changing nothing', async () => {
+    await threeJobs();
+    for (const since of ['5', '1']) {
+      const r = await cli(home, ['rules', 'revert', 'docs', '--since', since]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`"${since}" what? try ${since}m, ${since}h or ${since}d`);
+      expect(r.stdout).toBe('');
+    }
+    expect((await jobs()).map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    // A rule that does not exist is refused, with the closest name, not "no finished jobs".
+    const none = await cli(home, ['rules', 'revert', 'nosuch', '--since', '1h']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no rule named "nosuch"; rules: docs');
+    const typo = await cli(home, ['rules', 'revert', 'doc', '--since', '1h']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('no rule named "doc" (did you mean "docs"?)');
+    // A rule removed since keeps its jobs, which can still be reverted.
+    fs.rmSync(path.join(home.paths.rulesDir, 'a.yaml'));
+    const gone = await cli(home, ['rules', 'revert', 'docs', '--since', '1h', '--dry-run']);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(gone.stdout).toContain('would revert job 3');
+  }, 240_000);
+
+  it('takes 1h30m, last week and monday, and says the exact window and its jobs before reverting', async () => {
+    await threeJobs();
+    const dry = await cli(home, ['rules', 'revert', 'docs', '--since', '1h30m', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const [head, ...rest] = dry.stdout.split('\n');
+    expect(head).toMatch(/^docs: jobs finished from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(local time, UTC[+-]\d\d:\d\d\): 3 \(3, 2, 1\)$/);
+    expect(rest.join('\n')).toContain('would revert job 3');
+    const json = JSON.parse((await cli(home, ['rules', 'revert', 'docs', '--since', 'last week', '--dry-run', '--json'])).stdout) as { jobs: number[]; window: { since: string; until: string; text: string } };
+    expect(json.jobs).toEqual([3, 2, 1]);
+    expect(Date.parse(json.window.until) - Date.parse(json.window.since)).toBe(7 * 86400e3);
+    expect(json.window.text).toContain('(local time, UTC');
+    expect((await jobs()).every((j) => j.status === 'succeeded')).toBe(true);
+
+    // At a terminal (a real pty, through script(1)) the plan comes first, then the question.
+    const no = await atTerminal(['rules', 'revert', 'docs', '--since', 'monday'], 'n');
+    expect(no).toMatch(/docs: jobs finished from \d{4}-\d\d-\d\d 00:00:00 to .*: 3 \(3, 2, 1\)\nwould revert job 3[^]*revert these 3 jobs\? \[y\/N\] n\nnothing was reverted/);
+    expect((await jobs()).every((j) => j.status === 'succeeded')).toBe(true);
+    const yes = await atTerminal(['rules', 'revert', 'docs', '--since', 'monday'], 'y');
+    expect(yes).toMatch(/revert these 3 jobs\? \[y\/N\] y\r?\nreverted job 3/);
+    expect((await jobs()).every((j) => j.status === 'reverted')).toBe(true);
+  }, 240_000);
+
+});

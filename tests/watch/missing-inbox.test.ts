@@ -36,7 +36,7 @@ describe('an inbox that does not exist', () => {
       const json = JSON.parse((await cli(home, ['status', '--json'])).stdout) as { inboxes: { path: string; mode: string }[] };
       expect(json.inboxes).toContainEqual(expect.objectContaining({ path: scans, mode: 'missing' }));
 
-      const port = Number(/dashboard is up.*url=http:\/\/127\.0\.0\.1:(\d+)/.exec(daemon.output())?.[1]);
+      const port = Number(/dashboard is up.* port=(\d+)/.exec(daemon.output())?.[1]);
       const rules = (await request(port, 'GET', '/api/rules', { Authorization: `Bearer ${uiToken(home.paths)}` })).json<{ rules: { name: string; missing_inboxes: string[] }[] }>();
       expect(rules.rules.find((r) => r.name === 'scans')?.missing_inboxes).toEqual([`${said}; dropwork starts watching it when it appears`]);
       expect(rules.rules.find((r) => r.name === 'local')?.missing_inboxes).toEqual([]);

@@ -7,6 +7,7 @@ import { cancelJob, retryJob } from '../../run/control.js';
 import { dashboardActor, type Actor } from '../../users/actor.js';
 import type { WebDeps } from '../deps.js';
 import { HttpError, optionalString } from '../http.js';
+import { knownRuleNames, noRuleNamed } from '../../rules/names.js';
 
 /** A job as the list shows it: the stable view, plus whether it waits for the person. */
 export type JobSummary = JobView & { awaiting_approval: boolean };
@@ -47,7 +48,13 @@ export function listJobs(deps: WebDeps, url: URL): unknown {
   }
   if (q.get('since')) since = parseTime(q.get('since') as string, 'since');
   if (q.get('until')) until = parseTime(q.get('until') as string, 'until');
-  const rows = deps.store.list({ status: status as JobView['status'] | undefined, rule: q.get('rule') || undefined, search: q.get('q') || undefined, since, until, limit: limit + 1, offset });
+  const rule = q.get('rule') || undefined;
+  if (rule) {
+    // A rule removed since still has its jobs; a typo has none, and must not read as "no jobs".
+    const known = knownRuleNames(deps.ruleSet().rules.keys(), deps.store);
+    if (!known.includes(rule)) throw new HttpError(404, noRuleNamed(rule, known));
+  }
+  const rows = deps.store.list({ status: status as JobView['status'] | undefined, rule, search: q.get('q') || undefined, since, until, limit: limit + 1, offset });
   const held = deps.store.db.prepare("SELECT count(*) AS n FROM jobs WHERE status = 'waiting' AND reason = ?").get(AWAITING_APPROVAL) as { n: number };
   return { jobs: rows.slice(0, limit).map(summary), has_more: rows.length > limit, limit, offset, counts: deps.store.counts(), awaiting_approval: held.n };
 }

@@ -1,6 +1,7 @@
 import { publishLockFile } from '../../run/execute.js';
 import { blobsFor, jobsOfRuleBetween, planView, revertJobs } from '../../undo/revert.js';
-import { parseWhen } from '../../undo/time.js';
+import { parseWindow, windowView, WHEN_FORMS } from '../../undo/time.js';
+import { knownRuleNames, noRuleNamed } from '../../rules/names.js';
 import { dashboardActor, type Actor } from '../../users/actor.js';
 import type { WebDeps } from '../deps.js';
 import { HttpError, optionalString } from '../http.js';
@@ -23,18 +24,19 @@ export function revertJob(deps: WebDeps, raw: string | undefined, body: Record<s
   return planView(r, dryRun);
 }
 
-/** POST /api/rules/NAME/revert {since, until?, dry_run?, cascade?}: the rule's jobs in that window. */
+/**
+ * POST /api/rules/NAME/revert {since, until?, dry_run?, cascade?}: the rule's jobs in that window,
+ * which the answer gives as `window` (UTC ISO times and the sentence in local time): the page
+ * shows it with the preview and sends those exact times back to revert what it previewed.
+ */
 export function revertRule(deps: WebDeps, name: string | undefined, body: Record<string, unknown>, actor: Actor = dashboardActor()): unknown {
-  const rawSince = optionalString(body, 'since');
-  if (!name) throw new HttpError(404, 'no rule');
-  if (!rawSince) throw new HttpError(400, 'say from when: "since" such as "2026-11-30 14:00", "2h" or "today"');
-  const since = parseWhen(rawSince);
-  const rawUntil = optionalString(body, 'until');
-  const until = rawUntil ? parseWhen(rawUntil) : Date.now();
-  if (since === undefined || until === undefined) throw new HttpError(400, `"${since === undefined ? rawSince : rawUntil ?? ''}" is not a time: try "2026-11-30 14:00", "2h", "today"`);
+  const known = knownRuleNames(deps.ruleSet().rules.keys(), deps.store);
+  if (!name || !known.includes(name)) throw new HttpError(404, noRuleNamed(name ?? '', known));
+  const parsed = parseWindow(optionalString(body, 'since'), optionalString(body, 'until'));
+  if (!parsed.ok) throw new HttpError(400, `${parsed.why} (say ${WHEN_FORMS})`);
   const { dryRun, cascade } = flags(body);
-  const jobs = jobsOfRuleBetween(deps.store, name, since, until);
+  const jobs = jobsOfRuleBetween(deps.store, name, parsed.window.since, parsed.window.until);
   const r = revertJobs(deps.store, blobsFor(deps.paths), { jobs, cascade, dryRun, ...actor, lock: publishLockFile(deps.paths) });
   if (!r.ok && !dryRun) throw new HttpError(409, r.why);
-  return planView(r, dryRun);
+  return { ...planView(r, dryRun), window: windowView(parsed.window) };
 }

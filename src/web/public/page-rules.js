@@ -67,7 +67,7 @@ export function mountRules(main) {
 
   // "Revert since": every job of the rule from that time on, newest first, after a preview.
   function revertSince(rule) {
-    const since = h('input', { type: 'text', name: 'since', value: '1h', size: 16, 'aria-label': `Revert jobs of ${rule.name} since`, title: '"2026-11-30 14:00", "2h", "30m" or "today"' });
+    const since = h('input', { type: 'text', name: 'since', value: '1h', size: 16, 'aria-label': `Revert jobs of ${rule.name} since`, title: '"30m", "2h", "1h30m", "2d", "today", "yesterday", "monday", "last week" or "2026-11-30 14:00"' });
     const slot = h('div');
     const form = h('form', { class: 'revert-since', onsubmit: (e) => {
       e.preventDefault();
@@ -90,11 +90,25 @@ export function mountRules(main) {
       }
     };
     const words = { suggested: 'A program is ready: it reproduced every example', approved: 'New files run its program, without the model', rejected: 'Its program was rejected', not_compilable: `Not compilable${p.reason ? `: ${p.reason}` : ''}` };
+    // Nobody approves blind: the program and its replay on each example come first, and the
+    // buttons only once they are shown.
+    const review = h('div', { class: 'program-review', 'aria-live': 'polite' }, p.status === 'suggested' ? h('p', { class: 'muted small' }, 'Loading the program and its replays…') : null);
+    if (p.status === 'suggested') {
+      api(`/api/rules/${encodeURIComponent(rule.name)}/program`).then((d) => review.replaceChildren(
+        h('p', { class: 'small' }, h('strong', null, 'Its replay on each example')),
+        d.replay.length ? h('ul', { class: 'replays' }, d.replay.map((r) => h('li', { class: r.exact ? 'good' : 'bad' },
+          r.exact ? '✓ ' : '✗ ', h('a', { href: `/jobs/${r.job}`, 'data-link': true }, `job ${r.job}`), ` (${r.input}): `,
+          r.exact ? `the same result, in ${r.durationMs} ms` : r.differences.join('; ')))) : h('p', { class: 'muted small' }, 'No replays were recorded.'),
+        h('p', { class: 'small' }, h('strong', null, 'The program: '), h('code', null, d.source_sha256 ? `program/main.py (sha256 ${d.source_sha256.slice(0, 12)})` : 'program/main.py')),
+        h('pre', { class: 'code program-source' }, d.source ?? ''),
+        h('div', { class: 'actions' },
+          h('button', { class: 'button', type: 'button', onclick: decide('approve') }, 'Approve'), ' ',
+          h('button', { class: 'button', type: 'button', onclick: decide('reject') }, 'Reject')),
+      )).catch((err) => review.replaceChildren(h('p', { class: 'reason-box failed' }, `The program could not be shown, so it cannot be approved here: ${err.message}`)));
+    }
     return h('div', { class: 'try' }, h('h3', null, `Learned program v${p.version}`),
       h('p', { class: 'small' }, words[p.status] ?? p.status, ' (', h('code', null, `dropwork rules program ${rule.name}`), ')'),
-      p.status === 'suggested' ? h('div', null,
-        h('button', { class: 'button', type: 'button', onclick: decide('approve') }, 'Approve'), ' ',
-        h('button', { class: 'button', type: 'button', onclick: decide('reject') }, 'Reject')) : null,
+      review,
       p.status === 'approved' ? h('button', { class: 'button', type: 'button', onclick: decide('forget') }, 'Forget it') : null);
   }
 

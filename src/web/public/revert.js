@@ -16,11 +16,14 @@ export async function revertPreview(slot, url, body, done) {
     toast(err.message, 'error');
     return;
   }
+  // A rule's window ("since 1h") is reverted as previewed: the exact times the preview covered,
+  // not "1h" read again a minute later.
+  const sent = plan.window ? { ...body, since: plan.window.since, until: plan.window.until } : body;
   const later = [...new Set(plan.blockers.flatMap((b) => b.later))];
   const close = () => slot.replaceChildren();
   const run = async (cascade) => {
     try {
-      const r = await post(url, { ...body, cascade });
+      const r = await post(url, { ...sent, cascade });
       close();
       toast(`Reverted ${r.reverted.length} job(s)`);
       done?.();
@@ -34,6 +37,7 @@ export async function revertPreview(slot, url, body, done) {
     : h('p', { class: 'muted' }, plan.jobs.length ? 'Nothing left to put back.' : 'No finished jobs to revert.');
   slot.replaceChildren(h('section', { class: 'card approval', 'aria-label': 'Revert' },
     h('h2', null, blocked ? 'This cannot be reverted as it is' : 'Revert: what will happen'),
+    plan.window ? h('p', { class: 'small revert-window' }, `Jobs finished ${plan.window.text}: ${plan.jobs.length ? `${plan.jobs.length} (${plan.jobs.map((j) => `job ${j}`).join(', ')})` : 'none'}`) : null,
     blocked ? h('p', { class: 'reason-box failed' }, plan.why) : steps,
     h('div', { class: 'actions' },
       !blocked && plan.jobs.length ? h('button', { class: 'button primary', onclick: () => run(false) }, plan.jobs.length > 1 ? `Revert ${plan.jobs.length} jobs` : 'Revert') : null,
