@@ -72,7 +72,8 @@ export function mountJob(main, { params }) {
   }
 
   function drawApproval(d) {
-    const key = JSON.stringify(d.approval);
+    // The role may arrive after the first draw: a viewer is not asked for "your approval".
+    const key = JSON.stringify(d.approval) + (document.body.dataset.role ?? '');
     if (key === approvalKey) return;
     approvalKey = key;
     if (!d.approval) return approvalSlot.replaceChildren();
@@ -126,7 +127,7 @@ export function mountJob(main, { params }) {
       h('a', { href: fileUrl(o), target: '_blank', rel: 'noopener', class: 'out-name' }, baseName(o)),
       h('a', { href: fileUrl(o, true), class: 'small', download: baseName(o) }, 'download'),
       h('div', { class: 'muted small path' }, dirName(o))));
-    const none = job.awaiting_approval ? 'Nothing yet: waiting for your approval.' : job.status === 'succeeded' ? 'This job published nothing.' : 'Nothing published.';
+    const none = job.awaiting_approval ? `Nothing yet: waiting for ${waitingFor()}.` : job.status === 'succeeded' ? 'This job published nothing.' : 'Nothing published.';
     outputs.replaceChildren(h('h2', null, 'Outputs'), list.length ? h('ul', { class: 'files' }, list) : h('p', { class: 'muted' }, none));
   }
 
