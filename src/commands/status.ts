@@ -66,8 +66,9 @@ function report(opts: { json?: boolean }, config: Config): void {
       // Older daemons wrote no config_errors.
       const configErrors = state.config_errors ?? [];
       if (configErrors.length) out.push(`config.yaml: ${configErrors.length} problem(s), defaults used instead:`, ...configErrors.map((e) => `  ${e}`));
-      out.push('inboxes:');
-      out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : i.mode === 'missing' ? `not watching: ${i.reason}` : 'watching'])).trimEnd());
+      if (config.role === 'work') out.push('inboxes: none watched here (role: work); the hosts that collect files watch them');
+      else out.push('inboxes:');
+      if (config.role !== 'work') out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : i.mode === 'missing' ? `not watching: ${i.reason}` : 'watching'])).trimEnd());
       out.push(...pluginLines(state.plugins));
     }
     out.push(`jobs: ${Object.entries(counts).map(([s, n]) => `${n} ${STATUS_WORDS[s as JobStatus].toLowerCase()}`).join(', ')}`);
