@@ -210,7 +210,7 @@ export class Worker {
     const message = redact(err.message);
     if (err instanceof SkipJob) return this.settle(job, steps, 'skipped', message);
     // Waiting for a key or a budget before any work: not an attempt, and nothing started or finished.
-    if (err instanceof WaitJob) return this.settle(job, steps, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER }, [], steps.withdrawStart());
+    if (err instanceof WaitJob) return this.settle(job, steps, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER }, [], !err.asked && steps.withdrawStart());
     if (ctx.signal.aborted && !this.accepting) {
       // Shutting down: the job goes back to the queue untouched by this attempt.
       ctx.step('interrupted', 'the daemon stopped; the job will run again');
