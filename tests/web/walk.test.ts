@@ -113,6 +113,8 @@ async function pageText(url: string, ready: string): Promise<string> {
   await page.locator(ready).first().waitFor({ timeout: 20_000 });
   // Live updates settle (a burst of events is one refresh, 150 ms).
   await page.waitForLoadState('networkidle');
+  // A page that failed to draw says so in a toast (its refresh catches the error).
+  expect(await page.locator('.toast.error').allTextContents(), url).toEqual([]);
   return page.evaluate('document.body.innerText') as Promise<string>;
 }
 

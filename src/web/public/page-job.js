@@ -1,6 +1,6 @@
 // One job: what happened, what it cost, what it made, and the buttons to act on it.
 import { api, post } from './api.js';
-import { absTime, count, dirName, duration, FINAL, fileUrl, h, jobTitle, money, relTime, statusPill, toast, TRIGGER_WORDS, waitingFor, zoneName } from './dom.js';
+import { absTime, baseName, count, dirName, duration, FINAL, fileUrl, h, jobTitle, money, relTime, statusPill, toast, TRIGGER_WORDS, waitingFor, zoneName } from './dom.js';
 import { revertPreview } from './revert.js';
 import { TRANSCRIPT_KINDS, timelineEntry, transcriptEntry } from './transcript.js';
 
