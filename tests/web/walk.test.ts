@@ -217,7 +217,7 @@ describe('the walk', () => {
     expect(rules).toContain("Compile of meeting-notes");
     expectTrueWords(await pageText(`${daemon.base}/spending`, 'svg.chart'), 'the spending page');
     expect(daemon.log).not.toContain('[page error]');
-  }, 300_000);
+  }, 600_000);
 
   it('a viewer is told who may approve, not asked for their approval', async () => {
     const out = await dropwork('users', 'add', 'vera', '--role', 'viewer');
@@ -257,7 +257,7 @@ describe('the walk', () => {
     expect(status).toMatch(MARK);
     const list = await dropwork('jobs');
     expectTrueWords(list, 'jobs');
-  }, 300_000);
+  }, 600_000);
 
   it('every command\'s --help', async () => {
     const seen = new Set<string>();
@@ -275,5 +275,5 @@ describe('the walk', () => {
     };
     await walk([]);
     expect(seen.size).toBeGreaterThan(15);
-  }, 300_000);
+  }, 600_000);
 });
