@@ -151,8 +151,14 @@ export class Daemon {
 
   reloadRules(): void {
     this.ruleSet.reload();
-    for (const e of this.ruleSet.errors) this.log.error(`rule file: ${e.message}`);
-    for (const f of this.ruleSet.stale) this.log.warn('keeping the last valid version of this rule file until it is fixed', { file: f });
+    // Each save logs what changed: the errors of a file whose errors are new, not every file's again.
+    const said = this.saidRuleErrors;
+    const now = new Map<string, string>();
+    for (const e of this.ruleSet.errors) now.set(e.location.file, `${now.get(e.location.file) ?? ''}${e.message}\n`);
+    for (const e of this.ruleSet.errors) if (said.get(e.location.file) !== now.get(e.location.file)) this.log.error(`rule file: ${e.message}`);
+    for (const f of this.ruleSet.stale) if (said.get(f) !== now.get(f)) this.log.warn('keeping the last valid version of this rule file until it is fixed', { file: f });
+    for (const f of said.keys()) if (!now.has(f)) this.log.info('no problems left in this rule file (fixed or removed)', { file: f });
+    this.saidRuleErrors = now;
     for (const w of ruleWarnings(this.ruleSet.list(), this.config)) this.log.warn(`rule file: ${formatLocated(w.location, `warning: ${w.detail}`)}`);
     this.events.emit('rules:loaded', this.ruleSet.rules.size, this.ruleSet.errors.length);
   }
@@ -183,6 +189,9 @@ export class Daemon {
       }, 200);
     });
   }
+
+  /** Each rule file's errors as last logged, so a save elsewhere does not log them again. */
+  private saidRuleErrors = new Map<string, string>();
 
   heartbeat(): void {
     const state: DaemonState = {

@@ -81,6 +81,8 @@ export class WaitJob extends DropworkError {
     message: string,
     /** When the wait may end by itself (e.g. midnight for a daily budget), as ms since epoch. */
     readonly until?: number,
+    /** The job asked the API before it had to wait (a refused key): that was an attempt. */
+    readonly asked = false,
   ) {
     super(message);
   }

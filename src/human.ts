@@ -4,7 +4,7 @@
  * page's JavaScript cannot import this file) and local time, as the dashboard shows it.
  * `--json` keeps the stable status names and UTC ISO times.
  */
-import type { JobStatus } from './queue/status.js';
+import type { JobStatus, JobTrigger } from './queue/status.js';
 
 export const STATUS_WORDS = {
   queued: 'Queued',
@@ -48,4 +48,55 @@ export function localTime(t: number | string | Date): string {
 export function zoneName(t: number | string | Date = Date.now()): string {
   const off = -new Date(t).getTimezoneOffset();
   return `UTC${off < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+}
+
+/**
+ * "23:30:05 UTC+01:00" today, "2026-12-08 03:30:00 UTC+01:00" on another day: a time said on its
+ * own, local and marked. Where a command prints many times it marks the zone once instead.
+ */
+export function when(t: number | string | Date, now = Date.now()): string {
+  const d = new Date(t);
+  const today = localTime(now).slice(0, 10) === localTime(d).slice(0, 10);
+  return `${today ? localClock(d) : localTime(d)} ${zoneName(d)}`;
+}
+
+/** An ISO time in UTC as the daemon stores and writes it (JSON, facts for `status`). */
+const ISO_UTC = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z\b/g;
+
+/**
+ * The same text with every UTC ISO time in it said locally and marked (`when`). The daemon
+ * writes times as ISO (its zone may not be the reader's: a service runs in UTC); whatever a
+ * person reads passes through here, so no "2026-12-08T02:30:00.000Z" reaches them.
+ */
+export function localizeTimes(text: string, now = Date.now()): string {
+  return text.replace(ISO_UTC, (iso) => when(iso, now));
+}
+
+/** An ISO time for the daemon's facts, turned into local words by `localizeTimes` when read. */
+export function isoTime(t: number | Date): string {
+  return new Date(t).toISOString();
+}
+
+/**
+ * How a job came to be, as a person says it; the same words as the dashboard's TRIGGER_WORDS in
+ * src/web/public/dom.js (a test checks them equal).
+ */
+export const TRIGGER_WORDS = {
+  watch: 'dropped into an inbox',
+  schedule: 'a scheduled run',
+  manual: 'run by hand',
+  compile: 'writing a program from the rule\'s examples',
+} as const satisfies Record<JobTrigger, string>;
+
+/** What to call a job that has no file of its own: never "scheduled run" for one that was not. */
+export const NO_FILE_WORDS = {
+  watch: 'Dropped file',
+  schedule: 'Scheduled run',
+  manual: 'Run by hand',
+  compile: 'Compile',
+} as const satisfies Record<JobTrigger, string>;
+
+export function triggerWords(trigger: JobTrigger, runner?: string | null, version?: number | null): string {
+  const how = TRIGGER_WORDS[trigger] ?? trigger;
+  return runner === 'program' ? `${how}, done by its learned program v${version ?? '?'}` : how;
 }

@@ -162,6 +162,12 @@ export function locate(located: LocatedDoc, segments: readonly PathSegment[], fi
   return { file: located.file, line: Math.max(1, pos.line), col: Math.max(1, pos.col), field };
 }
 
+/** How a scalar was written (`~` for an empty value), when the field is a scalar. */
+function sourceAt(located: LocatedDoc, segments: readonly PathSegment[]): string | undefined {
+  const node = located.doc.getIn(segments, true);
+  return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
+}
+
 /**
  * Zod's complaints as located ConfigErrors, one per problem, in plain words. With `schema`, an
  * unknown key gets the closest known key at its own level as a suggestion.
@@ -174,8 +180,11 @@ export function issuesToErrors(
   schema?: z.core.$ZodType,
 ): ConfigError[] {
   const errors: ConfigError[] = [];
+  const typoAt = new Set(issues.filter((i) => i.code === 'unrecognized_keys').map((i) => JSON.stringify(i.path)));
   for (const issue of issues) {
     const rel = issue.path.filter((p): p is PathSegment => typeof p === 'string' || typeof p === 'number');
+    // "needs copy, move or rename" beside "unknown key copyy (did you mean copy?)" is one problem said twice.
+    if (issue.code === 'custom' && issue.params?.unlessUnknownKey === true && typoAt.has(JSON.stringify(issue.path))) continue;
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, rel);
       for (const key of issue.keys) {
@@ -185,7 +194,7 @@ export function issuesToErrors(
       continue;
     }
     const loc = locate(located, [...base, ...rel], fieldName([...fieldPrefix, ...rel]));
-    errors.push(new ConfigError(loc, describeIssue(issue, valueAt(located.value, [...base, ...rel]), knownKeysAt(schema, rel))));
+    errors.push(new ConfigError(loc, describeIssue(issue, valueAt(located.value, [...base, ...rel]), knownKeysAt(schema, rel), sourceAt(located, [...base, ...rel]))));
   }
   return errors;
 }

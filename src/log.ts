@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { localClock, localizeTimes, zoneName } from './human.js';
 import { redact } from './redact.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -59,9 +60,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     size = 0;
   };
 
-  const write = (lvl: Level, msg: string, fields?: Record<string, unknown>): void => {
+  let zoneSaid = false;
+  const write = (lvl: Level, msg: string, given?: Record<string, unknown>): void => {
     if (RANK[lvl] < level) return;
     const time = new Date().toISOString();
+    // An absent field is left out, never written as "reason=null".
+    const fields = given && Object.fromEntries(Object.entries(given).filter(([, v]) => v !== null && v !== undefined));
     if (file) {
       const line = redact(JSON.stringify({ time, level: lvl, msg, ...fields })) + '\n';
       // Bytes, not characters: a file name in Japanese is three bytes a character on disk.
@@ -76,7 +80,10 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     }
     if (opts.console) {
       const extra = fields && Object.keys(fields).length ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
-      process.stderr.write(redact(`${time.slice(11, 19)} ${lvl.toUpperCase().padEnd(5)} ${msg}${extra}`) + '\n');
+      // A terminal's reader gets local times, the zone said once (the file keeps UTC ISO times).
+      if (!zoneSaid) process.stderr.write(`(times below are local, ${zoneName()})\n`);
+      zoneSaid = true;
+      process.stderr.write(redact(localizeTimes(`${localClock(time)} ${lvl.toUpperCase().padEnd(5)} ${msg}${extra}`)) + '\n');
     }
   };
 

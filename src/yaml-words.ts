@@ -30,6 +30,7 @@ export function explainYamlError(error: YAMLError, lineText: string, nextLine: s
       if (/quote/.test(raw)) return said('a quote opened here is not closed: add the closing quote at the end of the value');
       if (/between flow/.test(raw)) return said('items inside [ ] or { } must be separated by commas');
       if (/followed by map values/.test(raw)) return said('expected "key: value" here: add the colon, or remove this line');
+      if (/Sequence item without - indicator/.test(raw)) return said(listItemIndent(lineText));
       return said('something is missing here (a closing quote, bracket or colon)');
     case 'BAD_DQ_ESCAPE':
       return said('inside "double quotes" a backslash starts a special character: use single quotes (\'C:\\Users\\me\') or forward slashes');
@@ -74,10 +75,24 @@ function colonOrIndent(lineText: string, nextLine: string): string {
     const block = key ? `\`${key}: |\`` : '`|` after the key (as in `do: |`)';
     return `this text has a colon in it, which YAML reads as a new key: use ${block} and put the text on the lines below, indented (or put the whole text in quotes)`;
   }
+  if (nextContinues && here && /^\s*-\s/.test(here[1] ?? '') && next) {
+    const key = here[2]?.trim() ?? '';
+    return `the next line is indented more than "${key}:", so YAML reads it as part of ${key}'s value: to give this item another key (such as on_conflict:) line it up with ${key}:; a new item (a new step) starts with "- " in the column of the "-" above`;
+  }
   if (nextContinues) {
     return 'the next line is indented more than this one, so YAML reads it as part of this value: start the keys of one rule in the same column (or, for text over several lines, use `key: |`)';
   }
   return 'YAML reads this line as a key without a value: add ": value", or indent it to continue the text above (for text over several lines, use `key: |`)';
+}
+
+/**
+ * A line that starts left of a list item's keys but right of its "-": YAML cannot tell whether
+ * it is a new item that lost its "- " or a key of the item above.
+ */
+function listItemIndent(lineText: string): string {
+  const key = KEY_LINE.exec(lineText)?.[2]?.trim();
+  const what = key ? `"${key}:"` : 'this line';
+  return `${what} is indented between the "- " of the list item above and that item's first key: a new item (such as a new step) starts with "- " in the same column as the "-" above; a key of the item above lines up with its first key`;
 }
 
 function indentOf(line: string): number {

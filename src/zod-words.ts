@@ -18,8 +18,9 @@ const WHAT: Record<string, string> = {
 /** zod's own wording starts like this; anything else was written for people already. */
 const ZOD_DEFAULT = /^(Invalid (input|option|URL|string|element|key)|Too (small|big)|Unrecognized key)/;
 
-export function describeIssue(issue: Issue, value: unknown, known: readonly string[]): string {
-  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
+export function describeIssue(issue: Issue, value: unknown, known: readonly string[], source?: string): string {
+  if (value === null && (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union')) return emptyIssue(issue, source);
+  if (!ZOD_DEFAULT.test(issue.message)) return withValue(issue, value);
   switch (issue.code) {
     case 'invalid_type': {
       const want = WHAT[issue.expected] ?? issue.expected;
@@ -54,7 +55,48 @@ export function describeIssue(issue: Issue, value: unknown, known: readonly stri
 
 /** `"unknown key "x" (did you mean "y"?)"` for one key. */
 export function unknownKey(key: string, known: readonly string[]): string {
+  // A step written at the level of the rule (a list item's "- " lost): say where it belongs.
+  if (STEPS.includes(key) && known.includes('actions')) return `"${key}" is a step, not a key of the rule: put it in the \`actions:\` list, as "  - ${key}: ..." (one step per "- " item)`;
   return `unknown key "${key}"${didYouMean(key, known)}`;
+}
+
+const STEPS = ['copy', 'move', 'rename'];
+
+/**
+ * A message the schema wrote ("must be keep, trash, or move: FOLDER") with the value that was
+ * given and, for a typo of one of the allowed words, the closest: `, not "trsh" (did you mean "trash"?)`.
+ */
+function withValue(issue: Issue, value: unknown): string {
+  if (!issue.message.startsWith('must be') || value === undefined) return issue.message;
+  if (issue.code !== 'invalid_value' && issue.code !== 'invalid_union' && issue.code !== 'invalid_type') return issue.message;
+  const hint = typeof value === 'string' ? didYouMean(value, allowedWords(issue)) : '';
+  return `${issue.message}, not ${shown(value)}${hint}`;
+}
+
+/** The literal words an enum or a union of literals allows. */
+function allowedWords(issue: Issue): string[] {
+  if (issue.code === 'invalid_value') return issue.values.map((v) => String(v));
+  if (issue.code === 'invalid_union') return issue.errors.flat().flatMap((i) => (i.code === 'invalid_value' ? i.values.map((v) => String(v)) : []));
+  return [];
+}
+
+/**
+ * A key with nothing after it, or YAML's words for nothing (`~`, `null`). A bare ~ is the
+ * surprise: in a shell it is the home folder, in YAML it is "no value".
+ */
+function emptyWords(source: string | undefined, folder: boolean): string {
+  if (source === '~') return `is empty: YAML reads a bare ~ as "no value"${folder ? ', not as your home folder (write a folder such as ~/Inbox)' : ''}`;
+  if (source === 'null' || source === 'Null' || source === 'NULL') return 'is empty: YAML reads null as "no value"';
+  return 'is empty';
+}
+
+/** A key left empty: said as empty, then what it should hold. */
+function emptyIssue(issue: Issue, source: string | undefined): string {
+  const empty = emptyWords(source, /folder/.test(issue.message));
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message.startsWith('must be') ? `${empty}: it ${issue.message}` : `${empty}: ${issue.message}`;
+  if (issue.code === 'invalid_type') return `${empty}: it must be ${WHAT[issue.expected] ?? issue.expected}`;
+  if (issue.code === 'invalid_value') return `${empty}: it must be ${orList(issue.values.map((v) => String(v)))}`;
+  return empty;
 }
 
 /** The value at a path of a plain JS value, or undefined. */

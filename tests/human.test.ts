@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiHealth } from '../src/agent/health.js';
-import { HELD_WORD, STATUS_WORDS, localTime, zoneName } from '../src/human.js';
+import { HELD_WORD, NO_FILE_WORDS, STATUS_WORDS, TRIGGER_WORDS, localizeTimes, localTime, zoneName } from '../src/human.js';
 import { JOB_STATUSES } from '../src/queue/status.js';
 import { Store } from '../src/queue/store.js';
 import { cli, makeHome, REPO, type TestHome } from './support/home.js';
@@ -29,8 +29,18 @@ describe('words', () => {
     expect(health.describe()).toBe('not checked yet');
     health.failure('HTTP 529 overloaded_error');
     expect(health.describe()).toBe('not checked yet; 1 failed request(s) in a row: HTTP 529 overloaded_error');
-    health.success(new Date(2026, 10, 30, 9, 5, 7).getTime());
-    expect(health.describe()).toBe('up (last answer 09:05:07)');
+    const at = new Date(2026, 10, 30, 9, 5, 7).getTime();
+    health.success(at);
+    // A fact for status: ISO, said in the reader's zone (the daemon's may differ), marked.
+    expect(health.describe()).toBe(`up (last answer ${new Date(at).toISOString()})`);
+    expect(localizeTimes(health.describe(), at)).toBe(`up (last answer 09:05:07 ${zoneName(at)})`);
+  });
+
+  it('say how a job came to be as the dashboard does', async () => {
+    // @ts-expect-error: the dashboard's modules are plain JavaScript for the browser.
+    const dom = (await import('../src/web/public/dom.js')) as { TRIGGER_WORDS: Record<string, string>; NO_FILE_WORDS: Record<string, string> };
+    expect(dom.TRIGGER_WORDS).toEqual(TRIGGER_WORDS);
+    expect(dom.NO_FILE_WORDS).toEqual(NO_FILE_WORDS);
   });
 });
 

@@ -4,7 +4,7 @@
  * counts as down until a request or a probe succeeds. The daemon plugin listens and pauses the
  * rules that need the model (the circuit breaker); deterministic rules never notice.
  */
-import { localClock } from '../human.js';
+import { isoTime } from '../human.js';
 import { agentSettings } from './settings.js';
 
 export type HealthListener = (down: boolean) => void;
@@ -21,11 +21,11 @@ export class ApiHealth {
     return this.downSince !== undefined;
   }
 
-  /** Facts for `dropwork status`. */
+  /** Facts for `dropwork status`; times as ISO, which status says in the reader's own zone. */
   describe(): string {
-    if (this.downSince !== undefined) return `down since ${localClock(this.downSince)} (${this.last})`;
+    if (this.downSince !== undefined) return `down since ${isoTime(this.downSince)} (${this.last})`;
     // Nothing is known before the first request: "up" then would be a guess.
-    const state = this.answeredAt === undefined ? 'not checked yet' : `up (last answer ${localClock(this.answeredAt)})`;
+    const state = this.answeredAt === undefined ? 'not checked yet' : `up (last answer ${isoTime(this.answeredAt)})`;
     return this.failures ? `${state}; ${this.failures} failed request(s) in a row: ${this.last}` : state;
   }
 

@@ -11,6 +11,7 @@ import type { Daemon } from '../daemon.js';
 import { StoreUnavailable, errorMessage } from '../errors.js';
 import type { DaemonPlugin } from '../plugins.js';
 import { backoffMs } from '../queue/backoff.js';
+import { ONLY_COLLECTS } from '../doctor/check.js';
 import { BUDGET_REACHED } from './budget.js';
 import { clearRejectionIfChanged, credentialsFile, findCredentials, isRejected, KEY_REJECTED, NO_KEY } from './credentials.js';
 import { apiHealth } from './health.js';
@@ -43,7 +44,8 @@ export class AgentPlugin implements DaemonPlugin {
     this.watchTimer.unref();
     this.watch();
     const needing = this.agentRules();
-    if (this.key === 'missing' && needing.length) {
+    // A host that only collects files runs no job: it needs no key (doctor says the same).
+    if (this.key === 'missing' && needing.length && daemon.works) {
       // Said once at start, where a newcomer looks: the quick start runs without a key.
       daemon.log.warn(`no API key yet: jobs of ${needing.join(', ')} will wait until one is set; add ANTHROPIC_API_KEY=... to ${creds} (chmod 600), no restart needed`);
     }
@@ -151,7 +153,7 @@ export class AgentPlugin implements DaemonPlugin {
         resumed += d.store.resumeWaiting(NO_KEY);
         if (clearRejectionIfChanged(d.store, creds)) resumed += d.store.resumeWaiting(KEY_REJECTED);
       }
-      this.key = !creds ? 'missing' : isRejected(d.store, creds) ? `rejected (from ${creds.source})` : `from ${creds.source}`;
+      this.key = !d.works ? ONLY_COLLECTS : !creds ? 'missing' : isRejected(d.store, creds) ? `rejected (from ${creds.source})` : `from ${creds.source}`;
       // config.yaml's budget, when edited while running (overrides given at start stand until then).
       const budget = loadConfig(d.opts.paths.configFile).config.daily_budget_usd;
       if (budget !== this.fileBudget) {

@@ -21,5 +21,5 @@ export function readyToAsk(store: Store, config: Config, home: string): Credenti
 /** A 401/403: remembered, so the next jobs with this key wait without asking. */
 export function waitForNewKey(store: Store, creds: Credentials, home: string, err: KeyRejectedError): WaitJob {
   markRejected(store, creds, err.status);
-  return new WaitJob(`${rejectedReason(home, err.status)} (${err.message})`);
+  return new WaitJob(`${rejectedReason(home, err.status)} (${err.message})`, undefined, true);
 }

@@ -1,8 +1,8 @@
-import { jobLine, localClock, localTime, statusWord, zoneName } from '../human.js';
+import { jobLine, localClock, localTime, NO_FILE_WORDS, statusWord, triggerWords, zoneName } from '../human.js';
 import { heldPayload } from '../run/approval.js';
 import { cancelJob, retryJob } from '../run/control.js';
 import { cliActor } from '../users/actor.js';
-import { isJobStatus, JOB_STATUSES, toView, type JobView } from '../queue/status.js';
+import { FINAL, isJobStatus, JOB_STATUSES, toView, type JobRow, type JobTrigger, type JobView } from '../queue/status.js';
 import type { LogEntry } from '../queue/store.js';
 import { knownRuleNames, noRuleNamed } from '../rules/names.js';
 import { loadRules } from '../rules/registry.js';
@@ -31,14 +31,14 @@ export function jobsList(opts: ListOptions): void {
     for (const row of found) {
       const j = toView(row);
       const held = heldPayload(row) !== undefined;
-      rows.push([String(j.id), statusWord(j.status, held), j.rule, j.trigger === 'compile' ? '(compile)' : shortName(j.file), localTime(row.created_at), j.runner === 'program' ? `${j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '$0'} (program v${j.program_version ?? '?'})` : j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '', held ? '' : (j.reason ?? '')]);
+      rows.push([String(j.id), statusWord(j.status, held), j.rule, shortName(j.file, j.trigger), localTime(row.created_at), j.runner === 'program' ? `${j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '$0'} (program v${j.program_version ?? '?'})` : j.usage.cost_usd ? `$${j.usage.cost_usd.toFixed(3)}` : '', held ? '' : (j.reason ?? '')]);
     }
     process.stdout.write(table(rows));
   });
 }
 
-function shortName(file: string | null): string {
-  if (!file) return '(scheduled)';
+function shortName(file: string | null, trigger: JobTrigger): string {
+  if (!file) return `(${NO_FILE_WORDS[trigger].toLowerCase()})`;
   const name = file.slice(file.lastIndexOf('/') + 1);
   return name.length > 40 ? name.slice(0, 37) + '...' : name;
 }
@@ -74,13 +74,13 @@ export function jobsShow(rawId: string, opts: { json?: boolean }): void {
     const out = [
       jobLine(view.id, view.status, view.reason, held),
       `rule:     ${view.rule}`,
-      `file:     ${view.file ?? '(scheduled run)'}`,
-      `sha256:   ${view.sha256 ?? ''}`,
-      `trigger:  ${view.trigger}, attempt ${view.attempts}`,
+      ...(view.file ? [`file:     ${view.file}`] : []),
+      ...(view.sha256 ? [`sha256:   ${view.sha256}`] : []),
+      `trigger:  ${triggerWords(view.trigger)}; ${view.attempts ? `attempt ${view.attempts}` : 'not run yet'}`,
       ...(view.runner === 'program' ? [`runner:   program v${view.program_version ?? '?'} (no model call${view.usage.cost_usd ? ' for the task; the if: check is the usage below' : ''})`] : []),
       // On a team's database: which host queued it and which ran it.
       ...(view.collected_by && view.ran_by && view.collected_by !== view.ran_by ? [`hosts:    queued on ${view.collected_by}, run on ${view.ran_by}`] : []),
-      `created:  ${localTime(row.created_at)}${row.started_at ? `, started ${localTime(row.started_at)}` : ''}${row.finished_at ? `, finished ${localTime(row.finished_at)}` : ''} (${zoneName(row.created_at)})`,
+      `created:  ${times(row, held)} (${zoneName(row.created_at)})`,
       `usage:    ${view.usage.input_tokens} in${cached(view)} / ${view.usage.output_tokens} out tokens, $${view.usage.cost_usd.toFixed(4)}`,
       'outputs:',
       ...(view.outputs.length ? view.outputs.map((o) => `  ${o}`) : ['  (none)']),
@@ -90,6 +90,12 @@ export function jobsShow(rawId: string, opts: { json?: boolean }): void {
     ];
     process.stdout.write(out.join('\n') + '\n');
   });
+}
+
+/** When it was made, started and ended; "finished" only for a job that has (a held one is staged). */
+function times(row: JobRow, held: boolean): string {
+  const ended = row.finished_at === null ? '' : held ? `, staged for approval ${localTime(row.finished_at)}` : FINAL.includes(row.status) ? `, finished ${localTime(row.finished_at)}` : '';
+  return `${localTime(row.created_at)}${row.started_at ? `, started ${localTime(row.started_at)}` : ''}${ended}`;
 }
 
 export function jobsRetry(rawId: string, opts: { by?: string } = {}): void {

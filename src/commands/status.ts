@@ -1,9 +1,10 @@
 import { loadConfig, type Config } from '../config.js';
 import { StoreUnavailable } from '../errors.js';
-import { STATUS_WORDS, localClock, localTime, zoneName } from '../human.js';
+import { STATUS_WORDS, localTime, when, zoneName } from '../human.js';
+import { pluginLines } from './status-words.js';
 import { runningPid } from '../pidfile.js';
 import { redactUrl } from '../queue/postgres/connection.js';
-import { teamLines, teamView } from '../team/hosts.js';
+import { ROLE_WORDS, teamLines, teamView } from '../team/hosts.js';
 import { toView, type JobStatus } from '../queue/status.js';
 import { undoSpace } from '../undo/retention.js';
 import { loadRules } from '../rules/registry.js';
@@ -59,8 +60,8 @@ function report(opts: { json?: boolean }, config: Config): void {
     out.push(`inboxes and outputs: ${p.files}`);
     out.push(`settings and rules: ${p.home}`);
     if (team) {
-      out.push(`database: ${redactUrl(config.database)} (shared; this host: ${config.host_name}, role ${config.role})`);
-      out.push(...teamLines(team, (iso) => `${localClock(iso)}`));
+      out.push(`database: ${redactUrl(config.database)} (shared; this host: ${config.host_name}, which ${ROLE_WORDS[config.role]})`);
+      out.push(...teamLines(team, (iso) => when(iso)));
     }
     if (state) {
       out.push(`rules: ${state.rules}${state.rule_errors.length ? `, ${state.rule_errors.length} problem(s):` : ''}`);
@@ -68,14 +69,15 @@ function report(opts: { json?: boolean }, config: Config): void {
       // Older daemons wrote no config_errors.
       const configErrors = state.config_errors ?? [];
       if (configErrors.length) out.push(`config.yaml: ${configErrors.length} problem(s), defaults used instead:`, ...configErrors.map((e) => `  ${e}`));
-      out.push('inboxes:');
-      out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : i.mode === 'missing' ? `not watching: ${i.reason}` : 'watching'])).trimEnd());
-      for (const [name, facts] of Object.entries(state.plugins)) out.push(`${name}: ${Object.entries(facts).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
+      if (config.role === 'work') out.push('inboxes: none watched here (role: work); the hosts that collect files watch them');
+      else out.push('inboxes:');
+      if (config.role !== 'work') out.push(table(state.inboxes.map((i) => ['  ' + i.path, i.mode === 'polling' ? `polling (${i.reason})` : i.mode === 'missing' ? `not watching: ${i.reason}` : 'watching'])).trimEnd());
+      out.push(...pluginLines(state.plugins));
     } else if (folderErrors.length) {
       out.push(`rules: ${folderErrors.length} problem(s) in ${p.rulesDir} (dropwork rules check):`, ...folderErrors.map((e) => `  ${e}`));
     }
     out.push(`jobs: ${Object.entries(counts).map(([s, n]) => `${n} ${STATUS_WORDS[s as JobStatus].toLowerCase()}`).join(', ')}`);
-    out.push(`spent today: $${spentToday.toFixed(2)}`);
+    out.push(`spent today: $${spentToday.toFixed(2)} of the $${config.daily_budget_usd.toFixed(2)} daily budget`);
     out.push(`undo: ${(report.undo_backups_bytes / 1048576).toFixed(1)} MB of earlier versions kept (dropwork jobs revert ID)`);
     process.stdout.write(out.join('\n') + '\n');
   });

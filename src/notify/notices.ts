@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { NO_FILE_WORDS } from '../human.js';
 import type { JobRow } from '../queue/status.js';
 import type { Rule } from '../rules/rule.js';
 import type { Notice } from './backend.js';
@@ -53,7 +54,8 @@ function successNotice(rule: Rule | undefined, ruleName: string, jobs: JobRow[])
   }
   const files = jobs.filter((j) => j.file).map((j) => path.basename(j.file as string));
   const runs = jobs.length - files.length;
-  const what = files.length > 0 ? `${jobs.length} ${plural(jobs.length, 'file')} processed` : `${runs} scheduled ${plural(runs, 'run')} done`;
+  const scheduled = jobs.every((j) => j.file || j.trigger === 'schedule');
+  const what = files.length > 0 ? `${jobs.length} ${plural(jobs.length, 'file')} processed` : `${runs} ${scheduled ? 'scheduled ' : ''}${plural(runs, 'run')} done`;
   const made = jobs.reduce((n, j) => n + outputsOf(j).length, 0);
   const body = lines(files.length > 0 ? names(files, 3) : '', `${made} ${plural(made, 'result')}. ${where}`.trim());
   return { title: `${ruleName}: ${what}`, body, urgency: 'normal', category: 'transfer.complete', open };
@@ -84,7 +86,8 @@ function waitingNotice(rule: Rule | undefined, ruleName: string, jobs: JobRow[],
 /** The file a job was for, or what started it. */
 function subject(job: JobRow): string {
   if (job.file) return path.basename(job.file);
-  return job.trigger === 'schedule' ? 'scheduled run' : `job ${job.id}`;
+  // Said by its real trigger: a compile or a run by hand is not a "scheduled run".
+  return job.trigger === 'schedule' ? 'scheduled run' : `${NO_FILE_WORDS[job.trigger].toLowerCase()} (job ${job.id})`;
 }
 
 function outputsOf(job: JobRow): string[] {

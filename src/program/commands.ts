@@ -11,6 +11,7 @@ import { noRuleNamed } from '../rules/names.js';
 import { decideProgram, liveProgram, modelCostPerFile, noProgramView, programView, savedBy, type Decision } from './decide.js';
 import { BY_HELP, cliActor } from '../users/actor.js';
 import type { Program } from './store.js';
+import { compileTrail } from './trail.js';
 
 interface ProgramOptions {
   approve?: boolean;
@@ -54,10 +55,10 @@ export function rulesProgram(name: string, opts: ProgramOptions): void {
     if (!current) {
       const v = noProgramView(store, name, rule);
       if (opts.json) return printJson(v);
-      return void process.stdout.write(`${name} has no program yet (${String(v.examples)} example(s) kept${rule ? ` of the ${rule.compile.after} it learns from` : ''})\n`);
+      return void process.stdout.write(`${name} has no program yet (${String(v.examples)} example(s) kept${rule ? ` of the ${rule.compile.after} it learns from` : ''})\n${compileTrail(store, name)}`);
     }
     if (opts.json) return printJson(programView(store, current));
-    process.stdout.write(describe(store, current));
+    process.stdout.write(describe(store, current) + compileTrail(store, name));
   });
 }
 

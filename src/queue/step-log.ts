@@ -19,6 +19,7 @@ const FLUSH_MS = 1000;
 export class PendingSteps {
   private entries: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private written = 0;
 
   constructor(private readonly store: Store, private readonly jobId: number, private readonly flushMs = FLUSH_MS) {}
 
@@ -36,6 +37,7 @@ export class PendingSteps {
     this.timer = undefined;
     const entries = this.entries;
     this.entries = [];
+    this.written += entries.length;
     for (const e of entries) this.store.log(this.jobId, e.kind, e.message, e.data, e.at);
   }
 
@@ -52,6 +54,17 @@ export class PendingSteps {
       this.entries = [...before, ...added];
       throw err;
     }
+  }
+
+  /**
+   * When the job has logged nothing but its start (it waits for a key or a budget before doing
+   * anything), takes that line back and says so: such a wait is not an attempt.
+   */
+  withdrawStart(): boolean {
+    const only = this.entries[0];
+    if (this.written > 0 || this.entries.length !== 1 || only?.kind !== 'started') return false;
+    this.entries = [];
+    return true;
   }
 
   /** Writes what is pending in a commit of its own. */

@@ -219,14 +219,16 @@ export class Store {
    * Moves a job to `to` if it is still in a state that allows it (and, for a running job, still
    * held by `worker`). Returns the new row, or undefined when someone else got there first.
    */
-  move(id: number, to: JobStatus, patch: Partial<Pick<JobRow, 'reason' | 'last_error' | 'run_at' | 'outputs' | 'payload' | 'dedupe_key'>> = {}, opts: { worker?: string; from?: JobStatus[]; now?: number } = {}): JobRow | undefined {
+  move(id: number, to: JobStatus, patch: Partial<Pick<JobRow, 'reason' | 'last_error' | 'run_at' | 'outputs' | 'payload' | 'dedupe_key'>> = {}, opts: { worker?: string; from?: JobStatus[]; now?: number; notStarted?: boolean } = {}): JobRow | undefined {
     const now = opts.now ?? Date.now();
     const from = (opts.from ?? sourcesOf(to)).filter((s) => canMove(s, to));
     if (from.length === 0) return undefined;
     const final = to === 'succeeded' || to === 'failed' || to === 'skipped' || to === 'cancelled';
     const sets = ['status = @to', 'updated_at = @now'];
     const params: Record<string, unknown> = { id, to, now, worker: opts.worker ?? null };
-    if (final || to === 'waiting') sets.push('finished_at = @now');
+    // A job taken back before it did anything (it waits for a key): its claim is not an attempt.
+    if (opts.notStarted) sets.push('attempts = attempts - 1', 'started_at = NULL', 'finished_at = NULL');
+    else if (final || to === 'waiting') sets.push('finished_at = @now');
     if (to === 'queued') sets.push('finished_at = NULL', 'locked_by = NULL');
     if (final) sets.push('locked_by = NULL');
     for (const [k, v] of Object.entries(patch)) {

@@ -209,7 +209,8 @@ export class Worker {
     const err = coerceError(raw);
     const message = redact(err.message);
     if (err instanceof SkipJob) return this.settle(job, steps, 'skipped', message);
-    if (err instanceof WaitJob) return this.settle(job, steps, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER });
+    // Waiting for a key or a budget before any work: not an attempt, and nothing started or finished.
+    if (err instanceof WaitJob) return this.settle(job, steps, 'waiting', message, { run_at: err.until ?? WAIT_FOREVER }, [], !err.asked && steps.withdrawStart());
     if (ctx.signal.aborted && !this.accepting) {
       // Shutting down: the job goes back to the queue untouched by this attempt.
       ctx.step('interrupted', 'the daemon stopped; the job will run again');
@@ -228,13 +229,13 @@ export class Worker {
     return this.settle(job, steps, 'failed', reason, { last_error: message });
   }
 
-  private settle(job: JobRow, steps: PendingSteps, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}, changes: Change[] = []): JobRow | undefined {
+  private settle(job: JobRow, steps: PendingSteps, to: 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'queued', reason: string | null, patch: Partial<JobRow> = {}, changes: Change[] = [], notStarted = false): JobRow | undefined {
     const { store, events, log } = this.deps;
     // A job is done and revertable at once: its undo journal is saved in the same transaction,
     // and its step log with it (step-log.ts).
     const row = steps.keepIfFails(() => store.db.transaction(() => {
       steps.write();
-      const moved = store.move(job.id, to, { reason, ...patch }, { worker: this.id, from: ['running'] });
+      const moved = store.move(job.id, to, { reason, ...patch }, { worker: this.id, from: ['running'], notStarted });
       if (moved && changes.length) saveJournal(store.db, job.id, changes);
       return moved;
     })());

@@ -13,6 +13,8 @@ import { ConfigError as LocatedError } from '../errors.js';
  */
 export class RuleSet {
   private lastGood = new Map<string, Rule[]>();
+  /** Files whose rules in lastGood loaded without an error. */
+  private readonly valid = new Set<string>();
   rules = new Map<string, Rule>();
   errors: ConfigError[] = [];
   /** Files whose errors are being covered by their last good version. */
@@ -45,14 +47,19 @@ export class RuleSet {
       const file = path.join(this.dir, name);
       const loaded = loadOne(file, this.files);
       this.errors.push(...loaded.errors);
+      // Only a version that loaded without errors is "the last valid version": a file that was
+      // never valid has none to keep, and runs what of it is valid now.
       const previous = this.lastGood.get(file);
-      if (loaded.errors.length > 0 && previous) {
+      if (loaded.errors.length > 0 && previous && this.valid.has(file)) {
         next.set(file, previous);
         this.stale.push(file);
       } else {
         next.set(file, loaded.rules);
+        if (loaded.errors.length === 0) this.valid.add(file);
+        else this.valid.delete(file);
       }
     }
+    for (const file of this.valid) if (!next.has(file)) this.valid.delete(file);
     this.lastGood = next;
     this.rules = this.uniqueNames(next);
   }

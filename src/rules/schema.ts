@@ -22,7 +22,9 @@ const action = z
   .superRefine((a, ctx) => {
     const kinds = (['copy', 'move', 'rename'] as const).filter((k) => a[k] !== undefined);
     if (kinds.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: kinds.length ? `has ${kinds.join(' and ')}; one step per list item` : 'needs copy, move or rename' });
+      // A step whose only key is a typo ("copyy") is said once, as the typo with its "did you
+      // mean" (located-yaml.ts drops this one then: `unlessUnknownKey`).
+      ctx.addIssue({ code: 'custom', message: kinds.length ? `has ${kinds.join(' and ')}; one step per list item` : 'needs copy, move or rename', params: { unlessUnknownKey: kinds.length === 0 } });
       return;
     }
     const kind = kinds[0] as 'copy' | 'move' | 'rename';
@@ -82,7 +84,8 @@ export const ruleSchema = z
   .superRefine((r, ctx) => {
     if (r.actions && r.do) ctx.addIssue({ code: 'custom', path: ['do'], message: 'a rule has `actions` or `do`, not both' });
     if (!r.actions && !r.do) ctx.addIssue({ code: 'custom', path: [], message: 'needs `actions` (steps) or `do` (a task in plain English)' });
-    if (!r.watch && !r.schedule) ctx.addIssue({ code: 'custom', path: ['watch'], message: 'is required: the inbox folder to watch (or give a `schedule`)' });
+    // An empty `watch:` (or `watch: ~`) is said once, as empty, by the key's own check.
+    if (r.watch === undefined && !r.schedule) ctx.addIssue({ code: 'custom', path: ['watch'], message: 'is required: the inbox folder to watch (or give a `schedule`)' });
     if (typeof r.schedule === 'string' && !cron.validate(r.schedule)) {
       ctx.addIssue({ code: 'custom', path: ['schedule'], message: `"${r.schedule}" is not a cron expression (5 or 6 fields, e.g. "0 8 * * MON")` });
     }

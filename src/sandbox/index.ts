@@ -3,6 +3,7 @@ import { paths } from '../commands/shared.js';
 import { loadConfig } from '../config.js';
 import type { Daemon } from '../daemon.js';
 import { errorMessage } from '../errors.js';
+import { ONLY_COLLECTS } from '../doctor/check.js';
 import { registerPlugin } from '../plugins.js';
 import { buildSandboxImage } from './build.js';
 import { removeLeftoverContainers } from './cleanup.js';
@@ -24,6 +25,11 @@ async function start(daemon: Daemon): Promise<void> {
     if (removed.length) daemon.log.warn('removed sandbox containers left by a stopped daemon', { containers: removed.length });
   } catch {
     /* no Docker engine: nothing can have been left in it */
+  }
+  if (!daemon.works) {
+    // A host that only collects files runs no agent command: no backend to choose or to warn about.
+    facts = { backend: 'none', reason: ONLY_COLLECTS };
+    return;
   }
   try {
     const { backend, reason } = await chooseSandbox(daemon.config.sandbox, { owner });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Paths } from '../paths.js';
+import { localizeTimes, localTime, zoneName } from '../human.js';
 import { redact } from '../redact.js';
 import { run } from './exec.js';
 import type { ServiceManager } from './manager.js';
@@ -26,12 +27,12 @@ export function lastLines(file: string, n: number): string[] {
   }
 }
 
-/** A JSON log line as a person reads it: `2026-11-21 12:00:01 WARN message key=value`. */
+/** A JSON log line as a person reads it: `2026-11-21 12:00:01 WARN message key=value`, local time (the zone is said above the lines). */
 export function readable(line: string): string {
   try {
     const { time, level, msg, ...fields } = JSON.parse(line) as { time?: string; level?: string; msg?: string; [k: string]: unknown };
-    const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-    return `${(time ?? '').slice(0, 19).replace('T', ' ')} ${(level ?? '').toUpperCase().padEnd(5)} ${msg ?? ''}${extra ? ` ${extra}` : ''}`;
+    const extra = Object.entries(fields).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+    return localizeTimes(`${time ? localTime(time) : ''} ${(level ?? '').toUpperCase().padEnd(5)} ${msg ?? ''}${extra ? ` ${extra}` : ''}`);
   } catch {
     return line;
   }
@@ -48,7 +49,7 @@ export function daemonLog(paths: Paths): string {
 export async function printLogs(paths: Paths, manager: ServiceManager | undefined, extraFiles: string[], n: number, out: (s: string) => void): Promise<void> {
   const file = daemonLog(paths);
   const own = lastLines(file, n);
-  out(`── ${file}${own.length ? '' : ' (empty or missing: the daemon has not run with this home yet)'}\n`);
+  out(`── ${file}${own.length ? ` (times are local, ${zoneName()})` : ' (empty or missing: the daemon has not run with this home yet)'}\n`);
   for (const l of own) out(redact(readable(l)) + '\n');
   for (const extra of extraFiles) {
     const lines = lastLines(extra, n);

@@ -55,12 +55,15 @@ function parseRules(json: string): Record<string, string> {
 }
 
 /** How `status` says it: one line per host, then each rule that differs. */
+/** A host's `role:` in words, as the dashboard's Hosts card says it. */
+export const ROLE_WORDS = { all: 'collects files and runs jobs', collect: 'collects files', work: 'runs jobs' } as const;
+
 export function teamLines(view: TeamView, ago: (iso: string) => string): string[] {
   if (view.hosts.length === 0) return [];
   const out = ['hosts:'];
   for (const h of view.hosts) {
     const state = h.alive ? `${h.running} running, heard from ${ago(h.last_heartbeat)}` : `not heard from since ${ago(h.last_heartbeat)}`;
-    out.push(`  ${h.name}  ${h.role}  ${h.version}  ${state}`);
+    out.push(`  ${h.name}  ${ROLE_WORDS[h.role as keyof typeof ROLE_WORDS] ?? h.role}  ${h.version}  ${state}`);
   }
   for (const d of view.rule_differences) {
     out.push(`problem: rule "${d.rule}" is not the same on every host (${Object.entries(d.hosts).map(([host, hash]) => `${host} ${hash.slice(0, 8)}`).join(', ')}): copy one rules/ file to the others`);

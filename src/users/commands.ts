@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { CliError, daemonState, printJson, table, withStore } from '../commands/shared.js';
-import { localTime } from '../human.js';
+import { localTime, zoneName } from '../human.js';
 import type { Paths } from '../paths.js';
 import type { Person } from '../queue/users.js';
 import type { Store } from '../queue/store.js';
@@ -100,7 +100,7 @@ export function usersList(opts: { json?: boolean }): void {
     const people = store.users.list();
     if (opts.json) return printJson(people.map(view));
     if (people.length === 0) return void process.stdout.write('no users: the dashboard opens with the install\'s own key (dropwork ui), on this machine only\nadd one: dropwork users add NAME [--role viewer|approver|admin]\n');
-    process.stdout.write(table([['NAME', 'ROLE', 'ADDED', 'LINK MADE'], ...people.map((u) => [u.name, u.role, localTime(u.created_at), localTime(u.linked_at)])]));
+    process.stdout.write(table([['NAME', 'ROLE', `ADDED (${zoneName()})`, 'LINK MADE'], ...people.map((u) => [u.name, u.role, localTime(u.created_at), localTime(u.linked_at)])]));
   });
 }
 

@@ -64,7 +64,7 @@ describe('when the API goes down', () => {
     phase = 'up';
     await waitUntil(() => !apiHealth.down, 'the breaker to close', 10_000);
     await waitUntil(() => jobsOf(daemon!, 'receipts').every((j) => j.status === 'succeeded'), 'the receipts jobs to finish');
-    expect(agentPlugin.status().api).toMatch(/^up \(last answer \d\d:\d\d:\d\d\)$/);
+    expect(agentPlugin.status().api).toMatch(/^up \(last answer \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\)$/);
     expect(agentPlugin.status().paused_rules).toBeUndefined();
     expect(server.messageRequests().filter((r) => r.body.max_tokens !== 1).length).toBeGreaterThan(requestsWhileDown);
 

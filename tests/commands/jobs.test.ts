@@ -92,7 +92,7 @@ describe('dropwork status', () => {
       expect(text).toMatch(/dropwork is running \(pid \d+/);
       expect(text).toContain(`${home.inbox('docs')}  polling (poll: true is set)`);
       // No request has been made: nothing is known of the API yet.
-      expect(text).toMatch(/\bapi not checked yet\b/);
+      expect(text).toContain("the model's API: not checked yet\n");
       expect(text).toContain(`inboxes and outputs: ${home.paths.files}\n`);
       const twin = await cli(home, ['start']);
       expect(twin).toMatchObject({ code: 1, stderr: expect.stringMatching(/already running for this home \(pid \d+\)/) });

@@ -24,7 +24,7 @@ describe('dropwork rules check', () => {
     const r = await cli(home, ['rules', 'check']);
     expect(r.code).toBe(1);
     expect(r.stdout.split('\n')).toEqual(expect.arrayContaining([
-      `${file}:5:5 actions[0].on_conflict: must be rename, skip or overwrite`,
+      `${file}:5:5 actions[0].on_conflict: must be rename, skip or overwrite, not "merge"`,
       `${file}:6:1 max_turns: must be a number, not "lots"`,
       // The bad on_conflict does not hide the bad template of the same step.
       `${file}:4:5 actions[0].copy: unknown placeholder {nme}; known: {name} {ext} {rule} {sha8} {date} {modified:FORMAT} {created:FORMAT}`,
@@ -33,7 +33,7 @@ describe('dropwork rules check', () => {
     const json = JSON.parse((await cli(home, ['rules', 'check', '--json'])).stdout) as { valid: boolean; errors: { file: string; line: number; col: number; field: string; message: string }[]; rules: { name: string }[] };
     expect(json.valid).toBe(false);
     expect(json.rules.map((x) => x.name)).toEqual(['good']);
-    expect(json.errors[0]).toEqual({ file, line: 5, col: 5, field: 'actions[0].on_conflict', message: 'must be rename, skip or overwrite' });
+    expect(json.errors[0]).toEqual({ file, line: 5, col: 5, field: 'actions[0].on_conflict', message: 'must be rename, skip or overwrite, not "merge"' });
   });
 });
 

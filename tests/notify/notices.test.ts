@@ -39,6 +39,14 @@ describe('notice text', () => {
     expect(n?.body).toBe('Made spending 2026-11-16.md');
   });
 
+  it('names a job without a file by its real trigger: a compile or a run by hand is no scheduled run', () => {
+    const compile = job({ trigger: 'compile', status: 'failed', reason: 'no sandbox' });
+    const [failed] = noticesFor(undefined, 'ledger', { succeeded: [], failed: [compile], waiting: [] });
+    expect(failed?.title).toBe(`ledger: compile (job ${compile.id}) failed`);
+    const [runs] = noticesFor(undefined, 'ledger', { succeeded: [job({ trigger: 'manual' }), job({ trigger: 'manual' })], failed: [], waiting: [] });
+    expect(runs?.title).toBe('ledger: 2 runs done');
+  });
+
   it('sends a compile job to the program it learned', () => {
     const [n] = noticesFor(undefined, 'bank statements', { succeeded: [job({ trigger: 'compile' })], failed: [], waiting: [] });
     expect(n?.title).toBe('bank statements: compile job done');

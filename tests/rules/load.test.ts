@@ -42,7 +42,7 @@ describe('rule files', () => {
       'rules/test.yaml:10:3 sandbox.network: must be true or false, not "maybe"',
       'rules/test.yaml:11:3 sandbox.max_command_s: must be at least 1, not 0',
       'rules/test.yaml:4:5 actions[0].rename: unknown placeholder {nme}; known: {name} {ext} {rule} {sha8} {date} {modified:FORMAT} {created:FORMAT}',
-      'rules/test.yaml:5:5 actions[0].on_conflict: must be rename, skip or overwrite',
+      'rules/test.yaml:5:5 actions[0].on_conflict: must be rename, skip or overwrite, not "merge"',
       'rules/test.yaml:6:5 actions[0].colour: unknown key "colour"',
       'rules/test.yaml:7:5 actions[1]: has copy and move; one step per list item',
     ]);

@@ -25,9 +25,9 @@ describe('hosts of a team', () => {
     const out = await cli(home, ['status']);
     expect(out.code).toBe(0);
     expect(out.stdout).toContain(`database: ${url}`);
-    expect(out.stdout).toMatch(/ada-laptop\s+collect\s+0\.1\.0\s+0 running/);
-    expect(out.stdout).toMatch(/office-server\s+work\s+0\.1\.0\s+3 running/);
-    expect(out.stdout).toMatch(/old-mac\s+all\s+0\.1\.0\s+not heard from since/);
+    expect(out.stdout).toMatch(/ada-laptop\s+collects files\s+0\.1\.0\s+0 running/);
+    expect(out.stdout).toMatch(/office-server\s+runs jobs\s+0\.1\.0\s+3 running/);
+    expect(out.stdout).toMatch(/old-mac\s+collects files and runs jobs\s+0\.1\.0\s+not heard from since .* UTC[+-]\d\d:\d\d/);
     expect(out.stdout).toMatch(/problem: rule "receipts" is not the same on every host \(ada-laptop aaaa1111, office-server bbbb2222\)/);
     const json = JSON.parse((await cli(home, ['status', '--json'])).stdout) as { hosts: { name: string; alive: boolean }[]; rule_differences: { rule: string }[] };
     expect(json.hosts.map((h) => [h.name, h.alive])).toEqual([['ada-laptop', true], ['office-server', true], ['old-mac', false]]);

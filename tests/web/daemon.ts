@@ -37,7 +37,7 @@ export interface DaemonHome {
 }
 
 /** Makes the home (rules, inbox folders, config), starts the daemon and waits for its dashboard. */
-export async function startDaemon(opts: { prefix: string; rules: string; inboxes: string[]; config: string }): Promise<DaemonHome> {
+export async function startDaemon(opts: { prefix: string; rules: string; inboxes: string[]; config: string; env?: NodeJS.ProcessEnv }): Promise<DaemonHome> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`the browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium; scripts/setup/packages.txt lists it)`);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), opts.prefix));
   const home = path.join(root, 'home');
@@ -47,7 +47,7 @@ export async function startDaemon(opts: { prefix: string; rules: string; inboxes
   fs.writeFileSync(path.join(home, 'config.yaml'), opts.config);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: root, DROPWORK_HOME: home, DROPWORK_PORT: String(port), DROPWORK_NOTIFY: 'off', XDG_DATA_HOME: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: root, DROPWORK_HOME: home, DROPWORK_PORT: String(port), DROPWORK_NOTIFY: 'off', XDG_DATA_HOME: '', ...opts.env };
   const dropwork = async (...args: string[]): Promise<string> => (await exec(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), ...args], { env })).stdout;
 
   const daemon: ChildProcess = spawn(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,6 +4,7 @@ import { approveJob, DecisionError, denyJob, pendingChanges } from '../../approv
 import { isJobStatus, toView, type JobRow, type JobView } from '../../queue/status.js';
 import { AWAITING_APPROVAL, heldPayload } from '../../run/approval.js';
 import { cancelJob, retryJob } from '../../run/control.js';
+import { changesOf } from '../../undo/journal.js';
 import { dashboardActor, type Actor } from '../../users/actor.js';
 import type { WebDeps } from '../deps.js';
 import { HttpError, optionalString } from '../http.js';
@@ -87,6 +88,10 @@ export function jobDetail(deps: WebDeps, raw: string | undefined): unknown {
     rule: rule ? { exists: true, approve: rule.approve, kind: rule.actions ? 'steps' : 'agent' } : { exists: false },
     original: row.file ? { path: row.file, name: path.basename(row.file), available: fs.existsSync(row.file) } : null,
     approval: approval ?? null,
+    /** Whether it published or changed anything, so whether a revert has anything to put back. */
+    changed_files: JSON.parse(row.outputs).length > 0 || changesOf(deps.store.db, row.id).length > 0,
+    /** Host names mean something only when hosts share one database. */
+    team: Boolean(deps.config().database),
     log,
   };
 }

@@ -57,7 +57,8 @@ export function listRules(deps: WebDeps): unknown {
       program: programSummary(deps, rule),
     };
   });
-  return { rules, problems, rules_folder: deps.paths.rulesDir };
+  // A host with role: work watches no inbox: its page offers no file of one to test.
+  return { rules, problems, rules_folder: deps.paths.rulesDir, collects: deps.config().role !== 'work' };
 }
 
 /** The rule's learned program in a few words (details: GET /api/rules/NAME/program). */

@@ -108,6 +108,8 @@ async function showWho() {
   const me = await api('/api/me').catch(() => undefined);
   if (!me) return;
   document.body.dataset.role = me.role;
+  // The open page may have drawn before the role was known ("your approval" to a viewer).
+  if (me.role === 'viewer') live.emit('changed', {});
   if (!me.name) return;
   const who = document.getElementById('who');
   who.textContent = `${me.name} · ${me.role}`;

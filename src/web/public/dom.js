@@ -36,6 +36,34 @@ export const STATUS_LABEL = {
   failed: 'Failed', skipped: 'Skipped', cancelled: 'Cancelled', reverted: 'Reverted',
 };
 
+// How a job came to be, and what to call one without a file: the CLI's words (src/human.ts,
+// checked equal by a test). A compile job is never a "scheduled run".
+export const TRIGGER_WORDS = {
+  watch: 'dropped into an inbox', schedule: 'a scheduled run', manual: 'run by hand',
+  compile: 'writing a program from the rule\'s examples',
+};
+export const NO_FILE_WORDS = { watch: 'Dropped file', schedule: 'Scheduled run', manual: 'Run by hand', compile: 'Compile' };
+
+/** The job's file name, or what the job is when it has no file. */
+export function jobTitle(job) {
+  return job.file ? baseName(job.file) : `${NO_FILE_WORDS[job.trigger] ?? 'Job'} of ${job.rule}`;
+}
+
+/** The jobs that have ended: only these "finished" and "took". */
+export const FINAL = ['succeeded', 'failed', 'skipped', 'cancelled', 'reverted'];
+
+/** "UTC+01:00": the page's times are the browser's own; the zone is said once per page. */
+export function zoneName(t = Date.now()) {
+  const off = -new Date(t).getTimezoneOffset();
+  const pad = (n) => String(n).padStart(2, '0');
+  return `UTC${off < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+}
+
+/** "your approval", or for a viewer (who may not approve) "an approver's decision". */
+export function waitingFor() {
+  return document.body.dataset.role === 'viewer' ? 'an approver\'s decision' : 'your approval';
+}
+
 export function statusPill(status, held) {
   const label = held ? 'Needs approval' : STATUS_LABEL[status] ?? status;
   return h('span', { class: `pill ${held ? 'held' : status}` }, h('i'), label);

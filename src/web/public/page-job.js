@@ -1,8 +1,20 @@
 // One job: what happened, what it cost, what it made, and the buttons to act on it.
 import { api, post } from './api.js';
-import { absTime, baseName, count, dirName, duration, fileUrl, h, money, relTime, statusPill, toast } from './dom.js';
+import { absTime, baseName, count, dirName, duration, FINAL, fileUrl, h, jobTitle, money, relTime, statusPill, toast, TRIGGER_WORDS, waitingFor, zoneName } from './dom.js';
 import { revertPreview } from './revert.js';
 import { TRANSCRIPT_KINDS, timelineEntry, transcriptEntry } from './transcript.js';
+
+/** What the head says happened when the job was made. */
+const QUEUED = { watch: 'dropped', schedule: 'scheduled', manual: 'run by hand', compile: 'queued to compile' };
+
+/** When it ended and how long it took: only for a job that has ended (a held one is staged). */
+function ended(job) {
+  const fact = (label, value) => [h('dt', null, label), h('dd', null, value)];
+  if (job.status === 'running') return fact('Running for', duration(job.started_at));
+  if (job.awaiting_approval && job.finished_at) return [...fact('Staged', absTime(job.finished_at)), ...(job.started_at ? fact('Ran for', duration(job.started_at, job.finished_at)) : [])];
+  if (!FINAL.includes(job.status) || !job.finished_at) return [];
+  return [...fact('Finished', absTime(job.finished_at)), ...(job.started_at ? fact('Took', duration(job.started_at, job.finished_at)) : [])];
+}
 
 export function mountJob(main, { params }) {
   const id = Number(params[0]);
@@ -37,19 +49,21 @@ export function mountJob(main, { params }) {
 
   function drawHead(d) {
     const job = d.job;
-    const name = job.file ? baseName(job.file) : 'Scheduled run';
+    const name = jobTitle(job);
     const canRetry = ['failed', 'skipped', 'cancelled'].includes(job.status) || (job.status === 'waiting' && !job.awaiting_approval);
     const canCancel = ['queued', 'running'].includes(job.status) || (job.status === 'waiting' && !job.awaiting_approval);
-    const canRevert = job.status === 'succeeded';
+    // Only a job that changed something has something to put back (a compile job publishes nothing).
+    const canRevert = job.status === 'succeeded' && d.changed_files;
     document.title = `${name} · dropwork`;
     head.replaceChildren(...[
       h('div', { class: 'title-row' }, h('h1', { class: 'file-title' }, name), statusPill(job.status, job.awaiting_approval)),
       h('p', { class: 'muted' }, h('a', { class: 'rule-tag', href: `/rules#${encodeURIComponent(job.rule)}`, 'data-link': true }, job.rule),
-        ` · job #${job.id} · ${job.trigger === 'watch' ? 'dropped' : job.trigger === 'schedule' ? 'scheduled' : 'run by hand'} ${relTime(job.created_at)}`),
+        ` · job #${job.id} · ${QUEUED[job.trigger] ?? 'queued'} ${relTime(job.created_at)}`),
       job.reason && !job.awaiting_approval ? h('p', { class: `reason-box ${job.status}` }, job.reason) : null,
       job.reverted ? h('p', { class: 'muted' }, `Reverted ${job.reverted.by}, ${absTime(job.reverted.at)}`) : null,
-      job.collected_by && job.ran_by && job.collected_by !== job.ran_by ? h('p', { class: 'muted' }, `Queued on ${job.collected_by} · run on ${job.ran_by}`)
-        : job.ran_by && job.collected_by ? h('p', { class: 'muted' }, `Queued and run on ${job.ran_by}`) : null,
+      // Host names mean something only on a team (one machine is just "this computer").
+      !d.team ? null : job.collected_by && job.ran_by && job.collected_by !== job.ran_by ? h('p', { class: 'muted' }, `Queued on ${job.collected_by} · run on ${job.ran_by}`)
+        : job.ran_by && job.collected_by ? h('p', { class: 'muted' }, `Queued and run on ${job.ran_by}`) : job.collected_by ? h('p', { class: 'muted' }, `Queued on ${job.collected_by}`) : null,
       canRetry || canCancel || canRevert ? h('div', { class: 'actions' },
         canRevert ? h('button', { class: 'button', onclick: () => revertPreview(revertSlot, `/api/jobs/${id}/revert`, {}, refresh) }, 'Revert…') : null,
         canRetry ? h('button', { class: 'button', onclick: () => act('retry', {}, () => `Job ${id} queued again`) }, 'Retry') : null,
@@ -58,7 +72,8 @@ export function mountJob(main, { params }) {
   }
 
   function drawApproval(d) {
-    const key = JSON.stringify(d.approval);
+    // The role may arrive after the first draw: a viewer is not asked for "your approval".
+    const key = JSON.stringify(d.approval) + (document.body.dataset.role ?? '');
     if (key === approvalKey) return;
     approvalKey = key;
     if (!d.approval) return approvalSlot.replaceChildren();
@@ -74,8 +89,8 @@ export function mountJob(main, { params }) {
       return h('span', { class: 'tag' }, 'exists: saved under a new name');
     };
     approvalSlot.replaceChildren(h('section', { class: 'card approval', 'aria-label': 'Approval' },
-      h('h2', null, 'Waiting for your approval'),
-      h('p', null, `The job has finished. Nothing leaves its staging folder until you approve. Approving publishes ${a.outputs.length === 1 ? 'this file' : `these ${a.outputs.length} files`}:`),
+      h('h2', null, `Waiting for ${waitingFor()}`),
+      h('p', null, `The job has done its work. Nothing leaves its staging folder until you approve. Approving publishes ${a.outputs.length === 1 ? 'this file' : `these ${a.outputs.length} files`}:`),
       h('ul', { class: 'files' }, a.outputs.map((o) => h('li', null,
         h('a', { href: `/api/jobs/${id}/staged/${o.index}`, target: '_blank', rel: 'noopener', class: 'out-name', title: 'Look at it before approving' }, o.name),
         h('span', { class: 'muted small' }, 'preview'), ' ', note(o),
@@ -95,15 +110,15 @@ export function mountJob(main, { params }) {
   function drawSide(d) {
     const job = d.job;
     const u = job.usage;
-    details.replaceChildren(h('h2', null, 'Details'), h('dl', { class: 'facts' },
+    details.replaceChildren(h('h2', null, 'Details'), h('p', { class: 'muted small zone' }, `Times are ${zoneName()}, this computer's.`), h('dl', { class: 'facts' },
       fact('Rule', job.rule),
-      fact('File', d.original ? (d.original.available ? h('a', { href: fileUrl(d.original.path), target: '_blank', rel: 'noopener' }, d.original.name) : h('span', { title: d.original.path }, `${d.original.name} (no longer there)`)) : 'none: a scheduled run'),
-      fact('Folder', d.original ? h('span', { class: 'path' }, dirName(d.original.path)) : null),
+      fact('How', TRIGGER_WORDS[job.trigger] ?? job.trigger),
+      d.original ? fact('File', d.original.available ? h('a', { href: fileUrl(d.original.path), target: '_blank', rel: 'noopener' }, d.original.name) : h('span', { title: d.original.path }, `${d.original.name} (no longer there)`)) : null,
+      d.original ? fact('Folder', h('span', { class: 'path' }, dirName(d.original.path))) : null,
       fact('Created', absTime(job.created_at)),
-      fact('Started', absTime(job.started_at)),
-      fact('Finished', absTime(job.finished_at)),
-      fact('Took', job.status === 'running' ? `${duration(job.started_at)} so far` : duration(job.started_at, job.finished_at)),
-      fact('Attempts', String(job.attempts)),
+      job.started_at ? fact('Started', absTime(job.started_at)) : null,
+      ...ended(job),
+      fact('Attempts', job.attempts ? String(job.attempts) : 'not run yet'),
       job.runner === 'program' ? fact('Done by', `Learned program v${job.program_version ?? '?'} (no model call${u.cost_usd ? ' for the task; the cost is the if: check' : ''})`) : null,
       fact('Tokens', u.input_tokens || u.output_tokens ? `${count(u.input_tokens)} in · ${count(u.output_tokens)} out` : null,
         `cache read ${u.cache_read_tokens}, cache write ${u.cache_write_tokens}`),
@@ -112,7 +127,7 @@ export function mountJob(main, { params }) {
       h('a', { href: fileUrl(o), target: '_blank', rel: 'noopener', class: 'out-name' }, baseName(o)),
       h('a', { href: fileUrl(o, true), class: 'small', download: baseName(o) }, 'download'),
       h('div', { class: 'muted small path' }, dirName(o))));
-    const none = job.awaiting_approval ? 'Nothing yet: waiting for your approval.' : job.status === 'succeeded' ? 'This job published nothing.' : 'Nothing published.';
+    const none = job.awaiting_approval ? `Nothing yet: waiting for ${waitingFor()}.` : job.status === 'succeeded' ? 'This job published nothing.' : 'Nothing published.';
     outputs.replaceChildren(h('h2', null, 'Outputs'), list.length ? h('ul', { class: 'files' }, list) : h('p', { class: 'muted' }, none));
   }
 
@@ -127,7 +142,8 @@ export function mountJob(main, { params }) {
     }
     shownLog = d.log.length;
     // Plain-step rules have no agent: the timeline says all there is, so the card goes away.
-    transcriptCard.hidden = transcriptCount === 0 && d.rule.kind !== 'agent';
+    // A learned program's job asks no model: it never has turns to show.
+    transcriptCard.hidden = transcriptCount === 0 && (d.rule.kind !== 'agent' || d.job.runner === 'program');
     if (transcriptCount === 0) {
       transcript.replaceChildren(h('p', { class: 'muted' }, 'No agent turns yet.'));
     } else {

@@ -1,6 +1,6 @@
 // The jobs page: newest first, filtered by status, rule, day and file name, updated live.
 import { api } from './api.js';
-import { baseName, dirName, duration, emptyState, h, money, relTime, absTime, statusPill, STATUS_LABEL, count, toast } from './dom.js';
+import { dirName, duration, emptyState, FINAL, h, jobTitle, money, relTime, absTime, statusPill, STATUS_LABEL, count, toast, waitingFor, zoneName } from './dom.js';
 
 const PAGE = 50;
 
@@ -28,7 +28,7 @@ export function mountJobs(main, { navigate }) {
   const list = h('div', { class: 'card flush' }, table);
 
   main.append(
-    h('div', { class: 'page-head' }, h('h1', null, 'Jobs'), h('p', { class: 'muted' }, 'Every file your rules picked up, newest first.')),
+    h('div', { class: 'page-head' }, h('h1', null, 'Jobs'), h('p', { class: 'muted' }, `Every file your rules picked up, newest first. Times are ${zoneName()}, this computer's.`)),
     banner,
     h('div', { class: 'filters' }, chips, h('div', { class: 'filter-fields' }, ruleSelect, dayInput, search)),
     list,
@@ -63,14 +63,14 @@ export function mountJobs(main, { navigate }) {
 
   function row(job) {
     const href = `/jobs/${job.id}`;
-    const name = job.file ? baseName(job.file) : 'Scheduled run';
+    const name = jobTitle(job);
     const reason = job.reason && job.status !== 'succeeded' && !job.awaiting_approval ? h('div', { class: 'reason' }, job.reason) : null;
     return h('tr', { class: `job-row ${job.awaiting_approval ? 'needs-you' : ''}`, 'data-id': job.id, onclick: (e) => { if (!e.target.closest('a')) navigate(href); } },
       h('td', null, statusPill(job.status, job.awaiting_approval)),
       h('td', { class: 'file' }, h('a', { href, 'data-link': true }, name), h('div', { class: 'muted small path' }, job.file ? dirName(job.file) : `job #${job.id}`), reason),
       h('td', { class: 'col-rule' }, h('span', { class: 'rule-tag' }, job.rule)),
       h('td', { title: absTime(job.created_at) }, relTime(job.created_at)),
-      h('td', { class: 'num muted col-took' }, job.status === 'running' ? duration(job.started_at) : duration(job.started_at, job.finished_at)),
+      h('td', { class: 'num muted col-took' }, job.status === 'running' ? `${duration(job.started_at)} so far` : FINAL.includes(job.status) ? duration(job.started_at, job.finished_at) : ''),
       h('td', { class: 'num col-cost' }, money(job.usage.cost_usd), job.runner === 'program' ? h('div', { class: 'muted small' }, `program v${job.program_version ?? '?'}`) : null),
     );
   }
@@ -86,8 +86,8 @@ export function mountJobs(main, { navigate }) {
       const data = await api(`/api/jobs?${q}`);
       drawChips(data.counts);
       banner.replaceChildren(data.awaiting_approval ? h('div', { class: 'banner held' },
-        h('strong', null, data.awaiting_approval === 1 ? '1 job is waiting for your approval.' : `${data.awaiting_approval} jobs are waiting for your approval.`),
-        ' Nothing is published until you say so. ',
+        h('strong', null, data.awaiting_approval === 1 ? `1 job is waiting for ${waitingFor()}.` : `${data.awaiting_approval} jobs are waiting for ${waitingFor()}.`),
+        waitingFor() === 'your approval' ? ' Nothing is published until you say so. ' : ' Nothing is published until an approver says so. ',
         h('a', { href: '/?status=waiting', onclick: (e) => { e.preventDefault(); update({ status: 'waiting' }); } }, 'Show them')) : '');
       body.replaceChildren(...data.jobs.map(row));
       const filtered = Object.values(filter).some(Boolean);

@@ -1,7 +1,7 @@
 // The rules: whether each one is valid (with the located error when not), what it does, its last
 // runs, and a dry run on a file from its own inbox.
 import { api, post } from './api.js';
-import { baseName, emptyState, h, relTime, statusPill, toast } from './dom.js';
+import { baseName, emptyState, h, jobTitle, relTime, statusPill, toast, zoneName } from './dom.js';
 import { revertPreview } from './revert.js';
 
 export function mountRules(main) {
@@ -18,7 +18,7 @@ export function mountRules(main) {
     if (!d.hosts.length) return hosts.replaceChildren();
     hosts.replaceChildren(h('section', { class: 'card', id: 'hosts' },
       h('h2', null, 'Hosts'),
-      h('ul', null, d.hosts.map((x) => h('li', null, h('strong', null, x.name), ` · ${x.role === 'all' ? 'collects and works' : x.role === 'collect' ? 'collects files' : 'runs jobs'} · ${x.version} · `,
+      h('ul', null, d.hosts.map((x) => h('li', null, h('strong', null, x.name), ` · ${x.role === 'all' ? 'collects files and runs jobs' : x.role === 'collect' ? 'collects files' : 'runs jobs'} · ${x.version} · `,
         x.alive ? `${x.running} running, heard from ${relTime(x.last_heartbeat)}` : h('span', { class: 'tag warn' }, `not heard from since ${relTime(x.last_heartbeat)}`)))),
       d.rule_differences.length ? h('ul', { class: 'problems' }, d.rule_differences.map((r) => h('li', null,
         `Rule “${r.rule}” is not the same on every host (${Object.keys(r.hosts).join(', ')}): copy one rules file to the others.`))) : null));
@@ -112,7 +112,7 @@ export function mountRules(main) {
       p.status === 'approved' ? h('button', { class: 'button', type: 'button', onclick: decide('forget') }, 'Forget it') : null);
   }
 
-  function card(rule) {
+  function card(rule, collects) {
     const badges = [
       rule.valid ? h('span', { class: 'tag good' }, 'valid') : h('span', { class: 'tag bad' }, 'has problems'),
       h('span', { class: 'tag' }, rule.kind === 'agent' ? 'agent' : 'plain steps'),
@@ -134,10 +134,11 @@ export function mountRules(main) {
       h('h3', null, 'Last runs'),
       rule.last_runs.length ? h('ul', { class: 'runs' }, rule.last_runs.map((j) => h('li', null,
         statusPill(j.status, j.status === 'waiting' && j.reason === 'awaiting approval'),
-        h('a', { href: `/jobs/${j.id}`, 'data-link': true }, j.file ? baseName(j.file) : 'scheduled run'),
+        h('a', { href: `/jobs/${j.id}`, 'data-link': true }, jobTitle(j)),
         h('span', { class: 'muted small' }, relTime(j.created_at))))) : h('p', { class: 'muted small' }, 'No runs yet.'),
       programBox(rule),
-      rule.watch.length ? tryFile(rule) : null,
+      !rule.watch.length ? null : collects ? tryFile(rule)
+        : h('div', { class: 'try' }, h('h3', null, 'Test a file against this rule'), h('p', { class: 'muted small' }, 'This host only runs jobs (role: work): the hosts that collect files watch this rule’s inboxes, so test a file on one of them.')),
       rule.last_runs.length ? revertSince(rule) : null);
   }
 
@@ -146,8 +147,8 @@ export function mountRules(main) {
       const d = await api('/api/rules');
       drawProblems(d.problems);
       drawHosts(await api('/api/hosts'));
-      document.getElementById('rules-folder').textContent = `What your rules do, and whether dropwork can run them. They live in ${d.rules_folder}.`;
-      grid.replaceChildren(...(d.rules.length ? d.rules.map(card) : [emptyState('No rules yet', 'Add a YAML file to the rules folder; it is picked up as soon as it is saved.')]));
+      document.getElementById('rules-folder').textContent = `What your rules do, and whether dropwork can run them. They live in ${d.rules_folder}. Times are ${zoneName()}, this computer's.`;
+      grid.replaceChildren(...(d.rules.length ? d.rules.map((r) => card(r, d.collects !== false)) : [emptyState('No rules yet', 'Add a YAML file to the rules folder; it is picked up as soon as it is saved.')]));
       if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
     } catch (err) {
       toast(err.message, 'error');
