@@ -15,6 +15,11 @@ export function malformedInput(id: string): string | undefined {
   return malformed.get(id);
 }
 
+/** A call whose input did not parse (any provider): answered as a tool error, with the start of what was sent. */
+export function markMalformed(id: string, sent: string): void {
+  malformed.set(id, clip(sent, 200));
+}
+
 /** Follows a stream's raw events, so a message can be rebuilt when the SDK chokes on a tool input. */
 export class StreamRecord {
   private start: Anthropic.Message | undefined;
@@ -49,7 +54,7 @@ export class StreamRecord {
         input = b.json === '' ? {} : JSON.parse(b.json);
       } catch {
         broken = true;
-        malformed.set(b.id, clip(b.json, 200));
+        markMalformed(b.id, b.json);
         input = {};
       }
       content.push({ type: 'tool_use', id: b.id, name: b.name, input } as Anthropic.ToolUseBlock);
