@@ -4,8 +4,10 @@
  * 127.0.0.1 (tests/support/chat-server.ts), streamed and not. Each difference from Claude is
  * handled the way the issue asks, and each failure ends as it does on the Anthropic side.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiHealth } from '../../src/agent/health.js';
 import { chat, startChatServer, toolResults, type ChatServer } from '../support/chat-server.js';
@@ -196,6 +198,27 @@ describe('a receipts rule on an OpenAI-compatible server', () => {
     for (const r of toolResults(server.requests[1] as never)) expect(r.text.length).toBeLessThan(3000);
     expect(server.requests.length).toBeLessThan(20);
     expect(server.requests.every((r) => (r.body.max_tokens ?? 0) <= 4096)).toBe(true);
+  });
+});
+
+describe('approval and undo on a named provider', () => {
+  it('holds the job for approval, publishes on approve, and reverts it, as on the Anthropic side', async () => {
+    const { home, h, server } = await setup({}, { approve: 'always' });
+    server.script([write, chat.text('Added the receipt.')]);
+    const job = await h.run('receipts', invoice('AzureInterior.pdf'));
+    expect(job.status).toBe('waiting');
+    const ledger = path.join(home.outputs('receipts'), 'receipts.csv');
+    expect(fs.existsSync(ledger)).toBe(false);
+    const env = { ...process.env, DROPWORK_HOME: home.dir, HOME: path.join(home.dir, 'user') };
+    const dropwork = (args: string[]): Promise<{ stdout: string }> => promisify(execFile)(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), ...args], { env });
+    await dropwork(['jobs', 'approve', String(job.id), '--by', 'ana']);
+    expect(h.store.get(job.id)?.status).toBe('succeeded');
+    expect(fs.readFileSync(ledger, 'utf8')).toBe(`date,vendor,total,currency\n${ROW}\n`);
+    await dropwork(['jobs', 'revert', String(job.id)]);
+    expect(h.store.get(job.id)?.status).toBe('reverted');
+    expect(fs.existsSync(ledger)).toBe(false);
+    // The model was asked once, before approval: approving publishes what it staged.
+    expect(server.requests).toHaveLength(2);
   });
 });
 
