@@ -48,6 +48,10 @@ describe('rules check with named providers', () => {
     const rules = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; summary: string }[] }).checks.find((c) => c.id === 'rules');
     expect(rules?.status).toBe('fail');
     expect(rules?.summary).toContain('whose model cannot call tools');
+    // Nothing listens on 11434 here: the provider a rule uses cannot be reached, which fails.
+    const providers = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; summary: string }[] }).checks.find((c) => c.id === 'providers');
+    expect(providers?.status).toBe('fail');
+    expect(providers?.summary).toMatch(/^local: http:\/\/127\.0\.0\.1:11434\/v1 cannot be reached \(/);
   });
 
   it('refuses a key pasted where its variable name belongs', async () => {
