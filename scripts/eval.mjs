@@ -62,7 +62,7 @@ if (asked) models = parseModels(asked, rule, config);
 else {
   models = [];
   for (const [name, p] of Object.entries(config.providers)) {
-    if (!findKeyFor(paths.home, p)) process.stderr.write(`${name}: no key (${p.key_env ?? 'OPENAI_API_KEY'}), left out\n`);
+    if (!findKeyFor(paths.home, { ...p, name })) process.stderr.write(`${name}: no key (${p.key_env ?? 'OPENAI_API_KEY'}), left out\n`);
     else if (p.base_url && !(await answers(p.base_url))) process.stderr.write(`${name}: ${p.base_url} does not answer, left out\n`);
     else models.push({ label: name, provider: name });
   }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { readEnvFile } from '../env-file.js';
 import type { Store } from '../queue/store.js';
-import { isLoopback, type ProviderSettings } from './provider.js';
+import { DEFAULT_PROVIDER, isLoopback, type ProviderSettings } from './provider.js';
 
 export interface Credentials {
   /**
@@ -54,7 +54,7 @@ export function keyVariable(p: Pick<ProviderSettings, 'api' | 'key_env'>): strin
  * default Anthropic key for an Anthropic provider without one, and none at all for a server on
  * 127.0.0.1 that was given no key.
  */
-export function findKeyFor(home: string, p: Pick<ProviderSettings, 'api' | 'key_env' | 'base_url'>, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+export function findKeyFor(home: string, p: Pick<ProviderSettings, 'name' | 'api' | 'key_env' | 'base_url'>, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
   const variable = keyVariable(p);
   let found: Credentials | undefined;
   if (variable === undefined) found = findCredentials(home, env);
@@ -65,14 +65,18 @@ export function findKeyFor(home: string, p: Pick<ProviderSettings, 'api' | 'key_
     else if (fromFile) found = { kind: 'apiKey', value: fromFile, source: 'credentials.env', variable };
   }
   if (found) return found;
-  return isLoopback(p.base_url) ? { kind: 'none', value: '', source: 'nowhere (a local server needs none)', ...(variable ? { variable } : {}) } : undefined;
+  // Named providers only: the default one asks for a key as it always did, whatever its server.
+  return p.name !== DEFAULT_PROVIDER && isLoopback(p.base_url) ? { kind: 'none', value: '', source: 'nowhere (a local server needs none)', ...(variable ? { variable } : {}) } : undefined;
 }
 
-/** Every key credentials.env and the environment hold, to mask in the history. */
+/**
+ * Every key there is, to mask in the history and the dashboard: each value of credentials.env
+ * (the file holds nothing else), and API keys and tokens of the environment.
+ */
 export function everyKey(home: string, env: NodeJS.ProcessEnv = process.env): string[] {
-  const named = (k: string): boolean => /(KEY|TOKEN|SECRET)$/i.test(k);
-  const values = [...Object.entries(readCredentialsFile(home)), ...Object.entries(env)].filter(([k, v]) => named(k) && v).map(([, v]) => v as string);
-  return [...new Set(values)].filter((v) => v.length >= 8);
+  const fromEnv = Object.entries(env).filter(([k, v]) => /(API_KEY|AUTH_TOKEN)$/.test(k) && v).map(([, v]) => v as string);
+  const fromFile = Object.entries(readCredentialsFile(home)).filter(([k]) => !/URL$/.test(k)).map(([, v]) => v);
+  return [...new Set([...fromFile, ...fromEnv])].filter((v) => v.length >= 8);
 }
 
 /** Names a key in the history without revealing it. */

@@ -44,8 +44,11 @@ export async function chooseModel(ctx: { rule: Pick<Rule, 'model' | 'provider'>;
   };
 }
 
-/** The history's line about the model: where it runs, where its key came from, its price, what it cannot read. */
-export function describeChoice(c: ModelChoice): string {
+/**
+ * The history's words about the model: `head` (where it runs, where its key came from) leads
+ * the job's first line, `tail` (its price, what it cannot read) ends it.
+ */
+export function describeChoice(c: ModelChoice): { head: string; tail: string } {
   const via = c.settings.name === 'default' ? c.provider.origin : `provider ${c.settings.name} (${c.settings.api} API at ${c.provider.origin})`;
   const price = c.priceSource === 'unknown'
     ? `no price is known for ${c.model}: counted at $${c.price.input}/$${c.price.output} per million tokens (set prices: in config.yaml)`
@@ -53,7 +56,7 @@ export function describeChoice(c: ModelChoice): string {
       : `prices of ${c.priceSource === 'config' ? 'config.yaml' : PRICES_AS_OF}`;
   const reads: string[] = [];
   if (!c.provider.supports.vision) reads.push('images are described, not shown (vision: false)');
-  if (c.pdfMode === 'text') reads.push('PDFs go as their extracted text');
+  if (c.pdfMode === 'text' && c.settings.name !== 'default') reads.push('PDFs go as their extracted text');
   if (c.reader.maxChars !== undefined) reads.push(`files are cut to ${c.reader.maxChars} characters a request (context: ${c.provider.supports.context} tokens)`);
-  return `model ${c.model} via ${via}, key from ${c.creds.source}; ${price}${reads.length ? `; ${reads.join('; ')}` : ''}`;
+  return { head: `model ${c.model} via ${via}, key from ${c.creds.source}`, tail: [price, ...reads].join('; ') };
 }

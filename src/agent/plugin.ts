@@ -42,7 +42,9 @@ export class AgentPlugin implements DaemonPlugin {
     this.watchTimer = setInterval(() => this.watch(), agentSettings.watchMs);
     this.watchTimer.unref();
     this.watch();
-    const needing = this.agentRules();
+    // Rules on a named provider have keys of their own (or need none, on this machine).
+    const c = daemon.config;
+    const needing = daemon.rules.filter((r) => (r.do !== undefined && r.provider === undefined) || (r.if !== undefined && c.condition_provider === undefined)).map((r) => r.name);
     if (this.key === 'missing' && needing.length) {
       // Said once at start, where a newcomer looks: the quick start runs without a key.
       daemon.log.warn(`no API key yet: jobs of ${needing.join(', ')} will wait until one is set; add ANTHROPIC_API_KEY=... to ${creds} (chmod 600), no restart needed`);
@@ -155,7 +157,7 @@ export class AgentPlugin implements DaemonPlugin {
     for (const [name, p] of Object.entries(d.config.providers)) {
       const variable = keyVariable(p);
       if (!variable) continue;
-      const creds = findKeyFor(d.opts.paths.home, p);
+      const creds = findKeyFor(d.opts.paths.home, { ...p, name });
       if (!creds) continue;
       resumed += d.store.resumeWaiting(`${NO_KEY} for provider ${name} `);
       if (clearRejectionIfChanged(d.store, creds)) resumed += d.store.resumeWaiting(namedRejected(variable));

@@ -107,10 +107,6 @@ export function isLoopback(url: string | undefined): boolean {
   }
 }
 
-export function agentModel(rule: Pick<Rule, 'model' | 'provider'>, config: Config): string {
-  return agentTarget(rule, config).model;
-}
-
 /** The provider for these settings and key. Loads the SDK it needs on first use. */
 export async function openProvider(settings: ProviderSettings, creds: Credentials): Promise<Provider> {
   if (settings.api === 'openai') return new (await import('./providers/openai.js')).OpenAIProvider(settings, creds);

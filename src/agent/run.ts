@@ -46,7 +46,8 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
   const tools = toolsFor(toolCtx.sandbox !== undefined);
   const first = await firstMessage(ctx, ws, chosen.pdfMode, chosen.reader);
   const provider = chosen.provider.origin;
-  record('agent', `${describeChoice(chosen)}; tools: ${tools.map((t) => t.name).join(', ')}; ${toolCtx.sandbox ? `commands in ${choice.kind} when needed` : `no run_command (${choice.reason})`}`, {
+  const said = describeChoice(chosen);
+  record('agent', `${said.head}; tools: ${tools.map((t) => t.name).join(', ')}; ${toolCtx.sandbox ? `commands in ${choice.kind} when needed` : `no run_command (${choice.reason})`}; ${said.tail}`, {
     model, provider, provider_name: chosen.settings.name, api: chosen.settings.api, key_source: creds.source, tools: tools.map((t) => t.name), sandbox: { kind: choice.kind, reason: choice.reason }, price,
   });
   record('prompt', first.summary, { system: SYSTEM_PROMPT });

@@ -66,7 +66,7 @@ export async function runCompileJob(ctx: JobContext): Promise<RunResult> {
     sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: false, limits }),
   };
   const first = compilePrompt(ctx.rule.do ?? '', examples, ctx.rule.if);
-  record('agent', `compiling from ${examples.length} example(s) (jobs ${examples.map((e) => e.job).join(', ')}) with ${model}; cap ${formatUsd(ctx.rule.compile.maxCostUsd)}; ${describeChoice(chosen)}`, { model, examples: examples.map((e) => e.job) });
+  record('agent', `compiling from ${examples.length} example(s) (jobs ${examples.map((e) => e.job).join(', ')}) with ${model}; cap ${formatUsd(ctx.rule.compile.maxCostUsd)}; ${describeChoice(chosen).tail}; ${describeChoice(chosen).head}`, { model, examples: examples.map((e) => e.job) });
   record('prompt', first.summary);
   let finalText = '';
   try {

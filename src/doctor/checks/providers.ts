@@ -31,7 +31,7 @@ export const providersCheck: Check = {
     for (const [name, p] of named) {
       const missing = p.base_url ? await answers(p.base_url) : undefined;
       if (missing) problems.push({ name, what: `${name}: ${p.base_url ?? ''} cannot be reached (${missing})` });
-      else if (!findKeyFor(ctx.paths.home, p, ctx.env)) problems.push({ name, what: `${name}: no key (${keyVariable(p) ?? 'ANTHROPIC_API_KEY'})` });
+      else if (!findKeyFor(ctx.paths.home, { ...p, name }, ctx.env)) problems.push({ name, what: `${name}: no key (${keyVariable(p) ?? 'ANTHROPIC_API_KEY'})` });
       else fine.push(`${name} (${p.model}${p.tools ? '' : ', no tools'})`);
     }
     if (problems.length === 0) return pass(fine.join(', '));
