@@ -81,6 +81,22 @@ describe('a receipts rule on an OpenAI-compatible server', () => {
     expect(JSON.stringify(h.store.logs(job.id))).not.toContain(key);
   });
 
+  it('holds max_cost_usd and the daily budget on a priced provider', async () => {
+    const { h, server } = await setup({ prices: { 'qwen3:8b': { input: 10, output: 50 } } }, { max_cost_usd: 0.02 });
+    // A model that never stops reading: the cap ends it, not max_turns.
+    server.script(Array.from({ length: 20 }, (_, i) => chat.call('read_file', { path: 'input/AzureInterior.pdf', offset: 1 + (i % 2) })));
+    const job = await h.run('receipts', invoice('AzureInterior.pdf'));
+    expect(job.status).toBe('failed');
+    expect(job.reason).toMatch(/^stopped: this job has cost \$0\.0\d+ and its next request would cost about .* over its max_cost_usd of \$0\.020$/);
+    expect(job.cost_usd).toBeLessThanOrEqual(0.02);
+    // A daily budget of what that job spent: the next job waits for tomorrow.
+    expect(job.cost_usd).toBeGreaterThan(0);
+    h.config.daily_budget_usd = job.cost_usd;
+    const next = await h.run('receipts', invoice('QualityHosting.pdf'));
+    expect(next.status, next.reason ?? '').toBe('waiting');
+    expect(next.reason).toMatch(/^daily budget reached: /);
+  });
+
   it('waits for its own key on a server elsewhere, naming the variable', async () => {
     const home = makeHome();
     writeConfig(home, { sandbox: 'none', notify: false, providers: { router: { api: 'openai', base_url: 'https://openrouter.example/api/v1', model: 'qwen/qwen3-32b', key_env: 'OPENROUTER_API_KEY' } } });
