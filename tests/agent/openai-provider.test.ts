@@ -227,8 +227,9 @@ describe('approval and undo on a named provider', () => {
     expect(fs.existsSync(ledger)).toBe(false);
     const env = { ...process.env, DROPWORK_HOME: home.dir, HOME: path.join(home.dir, 'user') };
     const dropwork = (args: string[]): Promise<{ stdout: string }> => promisify(execFile)(process.execPath, [path.join(REPO, 'bin', 'dropwork.js'), ...args], { env });
-    await dropwork(['jobs', 'approve', String(job.id), '--by', 'ana']);
+    const approved = await dropwork(['jobs', 'approve', String(job.id), '--by', 'ana']);
     expect(h.store.get(job.id)?.status).toBe('succeeded');
+    expect(fs.existsSync(ledger), `${approved.stdout}\n${JSON.stringify(h.store.get(job.id))}`).toBe(true);
     expect(fs.readFileSync(ledger, 'utf8')).toBe(`date,vendor,total,currency\n${ROW}\n`);
     await dropwork(['jobs', 'revert', String(job.id)]);
     expect(h.store.get(job.id)?.status).toBe('reverted');

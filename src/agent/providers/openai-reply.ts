@@ -8,7 +8,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import { markMalformed } from '../tool-input.js';
+import { markMalformed, markWellFormed } from '../tool-input.js';
 
 interface CallSoFar {
   id: string;
@@ -95,6 +95,7 @@ export class ChatReply {
       let input: unknown = {};
       try {
         input = c.args.trim() === '' ? {} : JSON.parse(c.args);
+        markWellFormed(id);
       } catch {
         markMalformed(id, c.args);
       }
