@@ -48,7 +48,14 @@ export interface Config {
   /** The dashboard's port (DROPWORK_PORT overrides). @default 7717 */
   port: number;
   /** Price overrides per model, USD per million tokens. @default {} */
-  prices: Record<string, { input: number; output: number; cache_write?: number | undefined; cache_read?: number | undefined }>;
+  prices: Record<string, ModelPrice>;
+  /**
+   * Named model providers a rule picks with `provider: NAME` (src/agent/providers/). The
+   * top-level `provider:` above stays the default for rules that name none. @default {}
+   */
+  providers: Record<string, NamedProvider>;
+  /** The named provider that decides `if:` conditions (its `model`); unset: the default provider with condition_model. @default undefined */
+  condition_provider?: string | undefined;
   /** Log detail. @default "info" */
   log_level: 'debug' | 'info' | 'warn' | 'error';
   /** How long finished jobs can be reverted; older undo records and backups are pruned. @default 30 */
@@ -68,6 +75,35 @@ export interface Config {
   lease_seconds: number;
   /** On a shared database, files up to this size travel with their job; larger ones are skipped. @default 50 */
   max_file_mb: number;
+}
+
+export interface ModelPrice {
+  input: number;
+  output: number;
+  cache_write?: number | undefined;
+  cache_read?: number | undefined;
+}
+
+/** One entry of config's `providers:`. */
+export interface NamedProvider {
+  /** The wire protocol: the OpenAI chat-completions API, or Anthropic's Messages API. */
+  api: 'openai' | 'anthropic';
+  /** @default undefined (OpenAI's or Anthropic's own API) */
+  base_url?: string | undefined;
+  /** The model its rules use unless a rule names another. */
+  model: string;
+  /** The credentials.env (or environment) variable holding its key. @default OPENAI_API_KEY / ANTHROPIC_API_KEY; none needed on 127.0.0.1 */
+  key_env?: string | undefined;
+  /** The model can call tools (every `do:` rule needs them). @default true */
+  tools: boolean;
+  /** The model reads images (and, on the anthropic api, PDFs); without it files go as extracted text. @default true */
+  vision: boolean;
+  /** The model's context window in tokens, when small: files are cut to fit, or refused. @default undefined */
+  context?: number | undefined;
+  /** Stream answers (some servers cannot stream tool calls). @default true */
+  stream: boolean;
+  /** Prices of its models, USD per million tokens; unset: $0 on a local server, the safe dearest otherwise. @default {} */
+  prices: Record<string, ModelPrice>;
 }
 
 export const defaults = {
@@ -90,6 +126,8 @@ export const defaults = {
   host: '127.0.0.1',
   port: 7717,
   prices: {},
+  providers: {},
+  condition_provider: undefined,
   log_level: 'info',
   undo_keep_days: 30,
   undo_max_mb: 1024,
@@ -105,6 +143,21 @@ const price = z.strictObject({
   output: z.number().nonnegative(),
   cache_write: z.number().nonnegative().optional(),
   cache_read: z.number().nonnegative().optional(),
+});
+
+/** An environment-style variable name: the key itself never belongs in config.yaml. */
+const keyName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'names the variable in credentials.env that holds the key (such as OPENROUTER_API_KEY), not the key itself');
+
+const namedProvider = z.strictObject({
+  api: z.enum(['openai', 'anthropic'], { error: 'must be openai (chat completions: Ollama, llama.cpp, vLLM, LM Studio, OpenRouter, ...) or anthropic' }),
+  base_url: z.url().optional(),
+  model: z.string().min(1),
+  key_env: keyName.optional(),
+  tools: z.boolean().default(true),
+  vision: z.boolean().default(true),
+  context: z.number().int().min(512).optional(),
+  stream: z.boolean().default(true),
+  prices: z.record(z.string(), price).default({}),
 });
 
 const configSchema = z.strictObject({
@@ -127,6 +180,8 @@ const configSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(0).max(65535),
   prices: z.record(z.string(), price),
+  providers: z.record(z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u, 'is a short name such as "local"'), namedProvider),
+  condition_provider: z.string().min(1).optional(),
   log_level: z.enum(['debug', 'info', 'warn', 'error']),
   undo_keep_days: z.number().min(0),
   undo_max_mb: z.number().min(0),

@@ -13,6 +13,7 @@ const MODULES = [
   './web/index.js',
   './undo/index.js',
   './program/index.js',
+  './eval/index.js',
 ];
 
 let loaded: Promise<string[]> | undefined;

@@ -19,7 +19,7 @@ const IMAGE_EDGE = 768;
 
 const text = (t: string): Anthropic.TextBlockParam => ({ type: 'text', text: t });
 
-export async function conditionContent(file: string | null, input: string | undefined, pdfMode: 'document' | 'text'): Promise<Block[]> {
+export async function conditionContent(file: string | null, input: string | undefined, pdfMode: 'document' | 'text', images = true): Promise<Block[]> {
   if (!file) {
     const names = input && fs.existsSync(input) ? fs.readdirSync(input).filter((n) => !n.startsWith('.')).slice(0, 50) : [];
     return [text(`A scheduled run. Its input folder holds ${names.length ? names.join(', ') : 'nothing'}.`)];
@@ -44,6 +44,8 @@ export async function conditionContent(file: string | null, input: string | unde
     case 'image':
     case 'heic':
     case 'tiff': {
+      // A model without vision (`vision: false`) judges by the name and the facts.
+      if (!images) return [about];
       const img = await prepareImage(fs.readFileSync(file), facts, IMAGE_EDGE).catch(() => undefined);
       return img ? [img.block, about] : [about];
     }

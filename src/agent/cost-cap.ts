@@ -17,6 +17,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { TransientError, UnrecoverableError } from '../errors.js';
 import { apiHealth } from './health.js';
 import { formatUsd, type Price } from './pricing.js';
+import type { Provider } from './provider.js';
 import { KeyRejectedError, classify } from './request.js';
 
 /** The smallest answer worth asking for: below it the job stops instead. */
@@ -78,25 +79,20 @@ function carriesFiles(messages: Anthropic.MessageParam[]): boolean {
   return messages.some((m) => blocksOf(m).some(isFile));
 }
 
-/** The API's count, or undefined when this server cannot count (then the estimate stands). */
-async function countTokens(client: Anthropic, params: Anthropic.MessageStreamParams, signal: AbortSignal): Promise<number | undefined> {
+/** The server's count, or undefined when this server cannot count (then the estimate stands). */
+async function countTokens(provider: Provider, params: Anthropic.MessageStreamParams, signal: AbortSignal): Promise<number | undefined> {
   try {
-    const { model, messages, system, tools, tool_choice } = params;
-    const r = await client.messages.countTokens(
-      { model, messages, ...(system ? { system } : {}), ...(tools ? { tools } : {}), ...(tool_choice ? { tool_choice } : {}) },
-      { signal, maxRetries: 0, timeout: 30_000 },
-    );
-    return r.input_tokens;
+    return await provider.countTokens(params, signal);
   } catch (err) {
     if (signal.aborted) throw err;
     // A refused key is the job's answer already: asking the messages endpoint too would only
     // be refused again.
-    const failure = classify(err);
+    const failure = classify(provider, err);
     if (failure?.kind === 'rejected') throw new KeyRejectedError(failure.status, failure.message);
     // An API that is down now: the job tries again later (the characters of a file would
     // overcount it many times and could stop it for good).
     if (failure?.kind === 'transient') {
-      apiHealth.failure(failure.message);
+      apiHealth.failure(failure.message, provider.name);
       throw new TransientError(`the API did not answer (count_tokens): ${failure.message}`, failure.retryAfterMs);
     }
     // A server without count_tokens: the estimate stands.
@@ -108,14 +104,14 @@ async function countTokens(client: Anthropic, params: Anthropic.MessageStreamPar
 export class PromptMeter {
   #last: { tokens: number; cached: number; output: number; messages: number; at: number } | undefined;
 
-  async size(client: Anthropic, params: Anthropic.MessageStreamParams, signal: AbortSignal): Promise<PromptSize> {
+  async size(provider: Provider, params: Anthropic.MessageStreamParams, signal: AbortSignal): Promise<PromptSize> {
     const last = this.#last;
     const added = last ? params.messages.slice(last.messages) : params.messages;
     const addedBlocks = added.reduce((n, m) => n + blocksOf(m).length, 0);
     const cached = last && Date.now() - last.at < CACHE_WARM_MS && addedBlocks < CACHE_LOOKBACK_BLOCKS ? last.cached : 0;
     if (carriesFiles(added)) {
       // The API's count includes its tool-use prompt.
-      const counted = await countTokens(client, params, signal);
+      const counted = await countTokens(provider, params, signal);
       if (counted !== undefined) return { tokens: counted, cached, how: 'counted' };
     }
     if (!last) return { tokens: estimatePrompt(params), cached: 0, how: 'estimated' };

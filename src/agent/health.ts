@@ -13,6 +13,8 @@ export class ApiHealth {
   private failures = 0;
   private downSince: number | undefined;
   private last = '';
+  /** The provider whose request failed last: the one a probe asks. */
+  private lastProvider: string | undefined;
   /** When a request last got an answer; undefined until the first. */
   private answeredAt: number | undefined;
   private readonly listeners = new Set<HealthListener>();
@@ -29,9 +31,15 @@ export class ApiHealth {
     return this.failures ? `${state}; ${this.failures} failed request(s) in a row: ${this.last}` : state;
   }
 
-  failure(message: string, now = Date.now()): void {
+  /** The provider (config's name) whose request failed last; undefined: the default one. */
+  get failingProvider(): string | undefined {
+    return this.lastProvider;
+  }
+
+  failure(message: string, provider?: string, now = Date.now()): void {
     this.failures += 1;
     this.last = message;
+    this.lastProvider = provider;
     if (this.downSince === undefined && this.failures >= agentSettings.breakerFailures) {
       this.downSince = now;
       this.emit(true);
@@ -56,6 +64,7 @@ export class ApiHealth {
     this.failures = 0;
     this.downSince = undefined;
     this.last = '';
+    this.lastProvider = undefined;
     this.answeredAt = undefined;
   }
 

@@ -9,9 +9,11 @@ import { UnrecoverableError } from '../errors.js';
 import { clip } from '../nofollow.js';
 import type { Usage } from '../queue/status.js';
 import type { Block } from './files/attach.js';
+import { fitContext } from './context-fit.js';
 import { PromptMeter, fitToCap } from './cost-cap.js';
 import { formatUsd, usageOf, type Price } from './pricing.js';
 import { SYSTEM_PROMPT } from './prompt.js';
+import type { Provider } from './provider.js';
 import { callModel } from './request.js';
 import { agentSettings } from './settings.js';
 import { runTool, toApiTool, type AgentTool, type ToolContext, type ToolOutput } from './tool.js';
@@ -19,7 +21,8 @@ import { inputForHistory, malformedInput } from './tool-input.js';
 import { argsLine, type Recorder } from './transcript.js';
 
 export interface LoopInput {
-  client: Anthropic;
+  /** Anthropic's Messages API or an OpenAI-compatible server (provider.ts): the loop is the same. */
+  provider: Provider;
   model: string;
   price: Price;
   tools: AgentTool[];
@@ -87,10 +90,11 @@ export async function runLoop(input: LoopInput): Promise<LoopResult> {
   for (let turn = 1; turn <= input.maxTurns; turn++) {
     if (Date.now() >= input.deadline) throw new UnrecoverableError(`stopped: the job ran past its time limit of ${Math.round(agentSettings.jobWallMs / 60_000)} min`);
     const params: Anthropic.MessageStreamParams = { model: input.model, max_tokens: agentSettings.maxOutputTokens, system, tools, messages: marked(messages) };
-    const size = await meter.size(input.client, params, input.signal);
-    params.max_tokens = fitToCap({ capUsd: input.maxCostUsd, spentUsd: spent, size, price, wanted: agentSettings.maxOutputTokens, what: turn === 1 ? 'its first request' : 'its next request' });
+    const size = await meter.size(input.provider, params, input.signal);
+    const capped = fitToCap({ capUsd: input.maxCostUsd, spentUsd: spent, size, price, wanted: agentSettings.maxOutputTokens, what: turn === 1 ? 'its first request' : 'its next request' });
+    params.max_tokens = fitContext(input.provider.supports.context, size.tokens, capped, input.provider.name);
     const sentAt = Date.now();
-    const response = await callModel(input.client, params, {
+    const response = await callModel(input.provider, params, {
       signal: input.signal,
       deadline: input.deadline,
       onRetry: ({ attempt, message, waitMs }) => record('request_error', `${message}; try ${attempt + 1} in ${(waitMs / 1000).toFixed(1)} s`),

@@ -13,7 +13,7 @@ import type { DaemonPlugin } from '../plugins.js';
 import { backoffMs } from '../queue/backoff.js';
 import { ONLY_COLLECTS } from '../doctor/check.js';
 import { BUDGET_REACHED } from './budget.js';
-import { clearRejectionIfChanged, credentialsFile, findCredentials, isRejected, KEY_REJECTED, NO_KEY } from './credentials.js';
+import { clearRejectionIfChanged, credentialsFile, findCredentials, findKeyFor, isRejected, KEY_REJECTED, keyVariable, namedRejected, NO_KEY } from './credentials.js';
 import { apiHealth } from './health.js';
 import { formatUsd } from './pricing.js';
 import { agentSettings } from './settings.js';
@@ -43,7 +43,9 @@ export class AgentPlugin implements DaemonPlugin {
     this.watchTimer = setInterval(() => this.watch(), agentSettings.watchMs);
     this.watchTimer.unref();
     this.watch();
-    const needing = this.agentRules();
+    // Rules on a named provider have keys of their own (or need none, on this machine).
+    const c = daemon.config;
+    const needing = daemon.rules.filter((r) => (r.do !== undefined && r.provider === undefined) || (r.if !== undefined && c.condition_provider === undefined)).map((r) => r.name);
     // A host that only collects files runs no job: it needs no key (doctor says the same).
     if (this.key === 'missing' && needing.length && daemon.works) {
       // Said once at start, where a newcomer looks: the quick start runs without a key.
@@ -122,13 +124,22 @@ export class AgentPlugin implements DaemonPlugin {
   private async probe(): Promise<void> {
     const d = this.daemon;
     if (!d || !apiHealth.down) return;
-    const creds = findCredentials(d.opts.paths.home);
+    // The provider whose request failed last is the one asked: a local server down says nothing of Anthropic's.
+    const [{ providerSettings, openProvider, conditionTarget }, { probeApi }] = await Promise.all([import('./provider.js'), import('./request.js')]);
+    let settings;
+    try {
+      settings = providerSettings(d.config, apiHealth.failingProvider);
+    } catch {
+      settings = providerSettings(d.config, undefined);
+    }
+    const creds = findKeyFor(d.opts.paths.home, settings);
     let up = false;
     if (creds) {
       this.probing = new AbortController();
       try {
-        const [{ makeClient }, { probeApi }] = await Promise.all([import('./provider.js'), import('./request.js')]);
-        up = await probeApi(makeClient(d.config, creds), d.config.condition_model, this.probing.signal);
+        const cond = conditionTarget(d.config);
+        const model = cond.settings.name === settings.name ? cond.model : (settings.model ?? d.config.condition_model);
+        up = await probeApi(await openProvider(settings, creds), model, this.probing.signal);
       } catch (err) {
         d.log.debug('probe failed', { error: errorMessage(err) });
       }
@@ -142,6 +153,20 @@ export class AgentPlugin implements DaemonPlugin {
     d.log.info(`the API is still not answering; asking again in ${Math.round(waitMs / 1000)} s`);
   }
 
+  /** Named providers' keys (config's `providers:`), each resuming only the jobs that wait for it. */
+  private watchNamedKeys(d: Daemon): number {
+    let resumed = 0;
+    for (const [name, p] of Object.entries(d.config.providers)) {
+      const variable = keyVariable(p);
+      if (!variable) continue;
+      const creds = findKeyFor(d.opts.paths.home, { ...p, name });
+      if (!creds) continue;
+      resumed += d.store.resumeWaiting(`${NO_KEY} for provider ${name} `);
+      if (clearRejectionIfChanged(d.store, creds)) resumed += d.store.resumeWaiting(namedRejected(variable));
+    }
+    return resumed;
+  }
+
   /** A key configured or changed, a budget raised: waiting jobs go back to the queue. */
   private watch(): void {
     const d = this.daemon;
@@ -150,9 +175,10 @@ export class AgentPlugin implements DaemonPlugin {
       let resumed = 0;
       const creds = findCredentials(d.opts.paths.home);
       if (creds) {
-        resumed += d.store.resumeWaiting(NO_KEY);
+        resumed += d.store.resumeWaiting(`${NO_KEY}:`);
         if (clearRejectionIfChanged(d.store, creds)) resumed += d.store.resumeWaiting(KEY_REJECTED);
       }
+      resumed += this.watchNamedKeys(d);
       this.key = !d.works ? ONLY_COLLECTS : !creds ? 'missing' : isRejected(d.store, creds) ? `rejected (from ${creds.source})` : `from ${creds.source}`;
       // config.yaml's budget, when edited while running (overrides given at start stand until then).
       const budget = loadConfig(d.opts.paths.configFile).config.daily_budget_usd;

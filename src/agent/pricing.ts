@@ -4,7 +4,8 @@
  * for a price change, a discount, or a model on another provider.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { Config } from '../config.js';
+import type { Config, ModelPrice } from '../config.js';
+import { DEFAULT_PROVIDER, isLoopback, type ProviderSettings } from './provider.js';
 import type { Usage } from '../queue/status.js';
 
 export const PRICES_AS_OF = '2026-11-21';
@@ -43,14 +44,28 @@ const UNKNOWN = p(10, 50);
 export interface PriceLookup {
   price: Price;
   /** Where the price came from, for the job's history. */
-  source: 'config' | 'table' | 'unknown';
+  source: 'config' | 'table' | 'unknown' | 'local';
 }
 
-export function priceFor(model: string, overrides: Config['prices'] = {}): PriceLookup {
-  const own = overrides[model];
-  if (own) {
-    return { price: { input: own.input, output: own.output, cacheWrite: own.cache_write ?? own.input * 1.25, cacheRead: own.cache_read ?? own.input / 10 }, source: 'config' };
-  }
+const FREE: Price = { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 };
+
+/** A price of config.yaml; chat-completions servers bill no cache writes, so those cost what input does. */
+function configured(own: ModelPrice, api: 'anthropic' | 'openai'): Price {
+  const write = api === 'openai' ? own.input : own.input * 1.25;
+  return { input: own.input, output: own.output, cacheWrite: own.cache_write ?? write, cacheRead: own.cache_read ?? own.input / 10 };
+}
+
+/**
+ * A model's price: the provider's own `prices:`, then config's `prices:`, then $0 for a server
+ * on this machine, then Anthropic's list (the Anthropic API only), then the dearest known price.
+ */
+export function priceFor(model: string, overrides: Config['prices'] = {}, provider?: Pick<ProviderSettings, 'name' | 'api' | 'prices' | 'base_url'>): PriceLookup {
+  const api = provider?.api ?? 'anthropic';
+  const own = provider?.prices[model] ?? overrides[model];
+  if (own) return { price: configured(own, api), source: 'config' };
+  // Named providers only: the default one (a proxy in front of Anthropic, say) keeps Anthropic's prices, as before.
+  if (provider && provider.name !== DEFAULT_PROVIDER && isLoopback(provider.base_url)) return { price: FREE, source: 'local' };
+  if (api === 'openai') return { price: UNKNOWN, source: 'unknown' };
   const key = Object.keys(TABLE).filter((k) => model === k || model.startsWith(`${k}-`)).sort((a, b) => b.length - a.length)[0];
   return key ? { price: TABLE[key] as Price, source: 'table' } : { price: UNKNOWN, source: 'unknown' };
 }

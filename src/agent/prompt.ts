@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { JobContext } from '../run/context.js';
-import { showFile, type Block } from './files/attach.js';
+import { showFile, type Block, type ReaderLimits } from './files/attach.js';
 import { describeFacts, factsOf } from './files/kind.js';
 import { formatEntries, formatSize, listFolder } from './workspace/listing.js';
 import type { Workspace } from './workspace/workspace.js';
@@ -36,14 +36,14 @@ function outputsLine(ws: Workspace): string {
   return `output/ holds:\n${formatEntries(entries, 40)}`;
 }
 
-export async function firstMessage(ctx: Pick<JobContext, 'job' | 'rule' | 'config'>, ws: Workspace): Promise<FirstMessage> {
+export async function firstMessage(ctx: Pick<JobContext, 'job' | 'rule' | 'config'>, ws: Workspace, pdfMode: 'document' | 'text' = ctx.config.provider.pdf, reader: ReaderLimits = {}): Promise<FirstMessage> {
   const material: Block[] = [];
   const facts: string[] = [`Today is ${today()}.`];
   if (ctx.job.file) {
     const name = ws.inputFiles[0] ?? path.basename(ctx.job.file);
     const file = path.join(ws.input, name);
     const f = await factsOf(file, name);
-    const shown = await showFile(file, f, `input/${name}`, ctx.config.provider.pdf, {}, 'prompt');
+    const shown = await showFile(file, f, `input/${name}`, pdfMode, {}, 'prompt', reader);
     material.push(...shown.blocks);
     const where = shown.blocks.length ? `${shown.how}${shown.how.startsWith('attached') ? ' above' : ''}` : shown.how;
     facts.push(`The file is input/${name} (${describeFacts(f)}), ${where}.`);

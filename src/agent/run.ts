@@ -10,10 +10,10 @@ import { limitsForRule } from '../sandbox/limits.js';
 import type { JobContext, RunResult } from '../run/context.js';
 import { spentByCondition } from './hooks.js';
 import { runLoop } from './loop.js';
-import { PRICES_AS_OF, formatUsd, priceFor } from './pricing.js';
+import { chooseModel, describeChoice } from './model-choice.js';
+import { formatUsd } from './pricing.js';
 import { SYSTEM_PROMPT, firstMessage } from './prompt.js';
-import { agentModel, describeProvider, makeClient } from './provider.js';
-import { readyToAsk, waitForNewKey } from './ready.js';
+import { waitForNewKey } from './ready.js';
 import { KeyRejectedError } from './request.js';
 import { chooseForJobs, handleFor } from './sandbox-choice.js';
 import { agentSettings } from './settings.js';
@@ -26,16 +26,17 @@ import { openWorkspace } from './workspace/workspace.js';
 
 export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
   const record = recorder(ctx);
-  const creds = readyToAsk(ctx.store, ctx.config, ctx.paths.home);
+  const chosen = await chooseModel(ctx);
+  const { creds, model, price } = chosen;
   const ws = await openWorkspace(ctx);
-  const model = agentModel(ctx.rule, ctx.config);
-  const { price, source } = priceFor(model, ctx.config.prices);
   const choice = await chooseForJobs(ctx.config.sandbox, ctx.paths.dataDir);
   const limits = limitsForRule(ctx.rule.sandbox);
   const startedAt = Date.now();
   const toolCtx: ToolContext = {
     ws,
-    pdfMode: ctx.config.provider.pdf,
+    pdfMode: chosen.pdfMode,
+    images: chosen.reader.images,
+    textMaxChars: chosen.reader.maxChars,
     signal: ctx.signal,
     limits,
     startedAt,
@@ -43,18 +44,16 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
     note: record,
   };
   const tools = toolsFor(toolCtx.sandbox !== undefined);
-  const first = await firstMessage(ctx, ws);
-  const provider = describeProvider(ctx.config, creds);
-  const priceNote = source === 'unknown'
-    ? `; no price is known for ${model}: counted at $${price.input}/$${price.output} per million tokens (set prices: in config.yaml)`
-    : `; prices of ${source === 'config' ? 'config.yaml' : PRICES_AS_OF}`;
-  record('agent', `model ${model} via ${provider}, key from ${creds.source}; tools: ${tools.map((t) => t.name).join(', ')}; ${toolCtx.sandbox ? `commands in ${choice.kind} when needed` : `no run_command (${choice.reason})`}${priceNote}`, {
-    model, provider, key_source: creds.source, tools: tools.map((t) => t.name), sandbox: { kind: choice.kind, reason: choice.reason }, price,
+  const first = await firstMessage(ctx, ws, chosen.pdfMode, chosen.reader);
+  const provider = chosen.provider.origin;
+  const said = describeChoice(chosen);
+  record('agent', `${said.head}; tools: ${tools.map((t) => t.name).join(', ')}; ${toolCtx.sandbox ? `commands in ${choice.kind} when needed` : `no run_command (${choice.reason})`}; ${said.tail}`, {
+    model, provider, provider_name: chosen.settings.name, api: chosen.settings.api, key_source: creds.source, tools: tools.map((t) => t.name), sandbox: { kind: choice.kind, reason: choice.reason }, price,
   });
   record('prompt', first.summary, { system: SYSTEM_PROMPT });
   try {
     const result = await runLoop({
-      client: makeClient(ctx.config, creds),
+      provider: chosen.provider,
       model,
       price,
       tools,

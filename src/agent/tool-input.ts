@@ -11,8 +11,21 @@ import { agentSettings } from './settings.js';
 /** Calls whose input did not parse, by tool_use id, with the start of what was sent. */
 const malformed = new Map<string, string>();
 
+/** Read once, by the loop: servers reuse call ids (a local one counts from call_0 again), so none may linger. */
 export function malformedInput(id: string): string | undefined {
-  return malformed.get(id);
+  const sent = malformed.get(id);
+  malformed.delete(id);
+  return sent;
+}
+
+/** A call whose input did not parse (any provider): answered as a tool error, with the start of what was sent. */
+export function markMalformed(id: string, sent: string): void {
+  malformed.set(id, clip(sent, 200));
+}
+
+/** A call whose input parsed: whatever an earlier call of the same id left is not about it. */
+export function markWellFormed(id: string): void {
+  malformed.delete(id);
 }
 
 /** Follows a stream's raw events, so a message can be rebuilt when the SDK chokes on a tool input. */
@@ -47,9 +60,10 @@ export class StreamRecord {
       let input: unknown;
       try {
         input = b.json === '' ? {} : JSON.parse(b.json);
+        markWellFormed(b.id);
       } catch {
         broken = true;
-        malformed.set(b.id, clip(b.json, 200));
+        markMalformed(b.id, b.json);
         input = {};
       }
       content.push({ type: 'tool_use', id: b.id, name: b.name, input } as Anthropic.ToolUseBlock);

@@ -26,6 +26,10 @@ export interface SandboxHandle {
 export interface ToolContext {
   ws: Workspace;
   pdfMode: 'document' | 'text';
+  /** false: the model cannot see images (a provider's `vision: false`); they are described instead. */
+  images?: boolean | undefined;
+  /** Text per read on a model with a small context (context-fit.ts). */
+  textMaxChars?: number | undefined;
   signal: AbortSignal;
   limits: SandboxLimits;
   /** When the job's sandbox clock started (performance.now() is not needed: wall time is fine here). */

@@ -7,7 +7,7 @@
 import type { LogEntry } from '../queue/store.js';
 import { redact } from '../redact.js';
 import type { JobContext } from '../run/context.js';
-import { findCredentials } from './credentials.js';
+import { everyKey } from './credentials.js';
 import { agentSettings } from './settings.js';
 
 /** Step kinds the agent writes; index.ts registers a renderer for each. */
@@ -44,11 +44,11 @@ export function forHistory(value: unknown, max = agentSettings.logTextMaxChars, 
 export type Recorder = (kind: string, message: string, data?: unknown) => void;
 
 /**
- * Writes to the job's history. The key found in credentials.env is masked as well: it is in no
- * environment variable, so redact() alone would only know it by its shape.
+ * Writes to the job's history. Every key in credentials.env (each provider's) is masked as well:
+ * it is in no environment variable, so redact() alone would only know it by its shape.
  */
 export function recorder(ctx: Pick<JobContext, 'step' | 'paths'>): Recorder {
-  const secrets = [findCredentials(ctx.paths.home)?.value ?? ''];
+  const secrets = everyKey(ctx.paths.home);
   return (kind, message, data) => ctx.step(kind, cut(scrub(message, secrets)), data === undefined ? undefined : forHistory(data, undefined, secrets));
 }
 

@@ -8,6 +8,7 @@ import { RuleSet } from '../rules/registry.js';
 import { noRuleNamed } from '../rules/names.js';
 import { missingInboxes } from '../watch/folders.js';
 import type { Rule } from '../rules/rule.js';
+import { providerProblems } from '../rules/providers-check.js';
 import { ruleWarnings } from '../rules/warnings.js';
 import { CliError, paths, printJson } from './shared.js';
 
@@ -37,7 +38,7 @@ export async function rulesCheck(opts: { json?: boolean }): Promise<number> {
   const set = RuleSet.of(p);
   set.reload();
   const loaded = loadConfig(p.configFile);
-  const problems = [...loaded.errors, ...set.errors];
+  const problems = [...loaded.errors, ...set.errors, ...providerProblems(set.list(), loaded.config, p.configFile)];
   const warnings = ruleWarnings(set.list(), loaded.config);
   // Not errors: the rule is right, the folder may come later (Dropbox not set up yet).
   const missing = missingInboxes(set.list(), p.files);

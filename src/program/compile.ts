@@ -9,9 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spentByCondition } from '../agent/hooks.js';
 import { runLoop } from '../agent/loop.js';
-import { PRICES_AS_OF, formatUsd, priceFor } from '../agent/pricing.js';
-import { agentModel, makeClient } from '../agent/provider.js';
-import { readyToAsk } from '../agent/ready.js';
+import { chooseModel, describeChoice } from '../agent/model-choice.js';
+import { formatUsd } from '../agent/pricing.js';
 import { chooseForJobs, handleFor } from '../agent/sandbox-choice.js';
 import { agentSettings } from '../agent/settings.js';
 import type { ToolContext } from '../agent/tool.js';
@@ -55,24 +54,24 @@ export async function runCompileJob(ctx: JobContext): Promise<RunResult> {
   if (examples.length === 0) throw new SkipJob('its examples are gone');
   const choice = await chooseForJobs(ctx.config.sandbox, ctx.paths.dataDir);
   if (!choice.backend || choice.kind === 'none') throw new UnrecoverableError(`a program needs a sandbox to run in: ${choice.reason}`);
-  const creds = readyToAsk(ctx.store, ctx.config, ctx.paths.home);
+  // The rule's own provider and model: a program learned on a local model is checked by the same replay.
+  const chosen = await chooseModel(ctx);
+  const { model, price } = chosen;
   const ws = await openWorkspace(ctx);
   lay(examples, ws.input);
-  const model = agentModel(ctx.rule, ctx.config);
-  const { price, source } = priceFor(model, ctx.config.prices);
   const limits = limitsForRule(ctx.rule.sandbox);
   const startedAt = Date.now();
   const toolCtx: ToolContext = {
-    ws, pdfMode: ctx.config.provider.pdf, signal: ctx.signal, limits, startedAt, note: record,
+    ws, pdfMode: chosen.pdfMode, images: chosen.reader.images, textMaxChars: chosen.reader.maxChars, signal: ctx.signal, limits, startedAt, note: record,
     sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: false, limits }),
   };
   const first = compilePrompt(ctx.rule.do ?? '', examples, ctx.rule.if);
-  record('agent', `compiling from ${examples.length} example(s) (jobs ${examples.map((e) => e.job).join(', ')}) with ${model}; cap ${formatUsd(ctx.rule.compile.maxCostUsd)}; prices of ${source === 'config' ? 'config.yaml' : PRICES_AS_OF}`, { model, examples: examples.map((e) => e.job) });
+  record('agent', `compiling from ${examples.length} example(s) (jobs ${examples.map((e) => e.job).join(', ')}) with ${model}; cap ${formatUsd(ctx.rule.compile.maxCostUsd)}; ${describeChoice(chosen).tail}; ${describeChoice(chosen).head}`, { model, examples: examples.map((e) => e.job) });
   record('prompt', first.summary);
   let finalText = '';
   try {
     const result = await runLoop({
-      client: makeClient(ctx.config, creds), model, price, tools: toolsFor(true), toolCtx, first: first.content,
+      provider: chosen.provider, model, price, tools: toolsFor(true), toolCtx, first: first.content,
       maxTurns: Math.max(ctx.rule.maxTurns, 30), maxCostUsd: ctx.rule.compile.maxCostUsd, spentUsd: spentByCondition(ctx),
       deadline: startedAt + agentSettings.jobWallMs, signal: ctx.signal, record, addUsage: (u) => ctx.store.addUsage(ctx.job.id, u),
     });

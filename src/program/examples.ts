@@ -52,11 +52,12 @@ function copyPrefix(from: string, to: string, length: number): void {
  * Keeps the job as an example; returns its folder, or why it cannot be one (the input or an
  * output already changed since, an output outside the outputs folder). Call right after success.
  */
-export function keepExample(paths: Paths, rule: Rule, job: JobRow, changes: readonly Change[]): { dir: string } | { why: string } {
+export function keepExample(paths: Paths, rule: Rule, job: JobRow, changes: readonly Change[], into = examplesDir(paths, rule.name)): { dir: string } | { why: string } {
   if (!job.file || !job.sha256) return { why: 'the job had no input file' };
   const moved = changes.find((c): c is Extract<Change, { kind: 'original' }> => c.kind === 'original');
   const source = moved ? moved.movedTo : job.file;
-  const dir = path.join(examplesDir(paths, rule.name), String(job.id));
+  // `into`: `dropwork eval` copies a job it has no example of into its scratch folder instead.
+  const dir = path.join(into, String(job.id));
   const temp = `${dir}.partial`;
   fs.rmSync(temp, { recursive: true, force: true });
   try {

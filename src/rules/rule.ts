@@ -43,6 +43,8 @@ export interface Rule {
   notify: 'always' | 'failures' | 'never';
   approve: 'never' | 'first' | 'always';
   model?: string | undefined;
+  /** A named provider of config.yaml's `providers:`; unset: the default one. */
+  provider?: string | undefined;
   maxTurns: number;
   maxCostUsd: number;
   concurrency: number;
@@ -91,6 +93,7 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
     notify: input.notify,
     approve: input.approve,
     model: input.model,
+    provider: input.provider,
     maxTurns: input.max_turns,
     maxCostUsd: input.max_cost_usd,
     concurrency: input.concurrency,

@@ -60,6 +60,8 @@ export const ruleSchema = z
     notify: z.enum(['always', 'failures', 'never']).default('always'),
     approve: z.enum(['never', 'first', 'always']).default('never'),
     model: text.optional(),
+    /** A named provider of config.yaml's `providers:`; unset: the default (`provider:`). */
+    provider: text.optional(),
     max_turns: z.number().int().min(1).max(200).default(20),
     max_cost_usd: z.number().positive().default(0.5),
     concurrency: z.number().int().min(1).max(32).default(1),

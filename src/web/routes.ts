@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { findCredentials } from '../agent/credentials.js';
+import { everyKey } from '../agent/credentials.js';
 import { runningPid } from '../pidfile.js';
 import { approve, cancel, deny, jobDetail, listJobs, retry } from './api/jobs.js';
 import { serveFile, serveStaged } from './api/files.js';
@@ -16,7 +16,7 @@ import { stillSignedIn, type Session } from './session.js';
 
 /** The JSON API the pages use, and scripts may too (documented in the README). */
 export function routes(router: Router, deps: WebDeps, live: LiveUpdates): void {
-  const sendJson = (res: ServerResponse, status: number, value: unknown): void => sendJsonMasked(res, status, value, [findCredentials(deps.paths.home)?.value ?? '']);
+  const sendJson = (res: ServerResponse, status: number, value: unknown): void => sendJsonMasked(res, status, value, everyKey(deps.paths.home));
   router
     .get('/api/status', ({ res }) => sendJson(res, 200, status(deps)))
     .get('/api/me', ({ res, session }) => sendJson(res, 200, me(session)))

@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Anthropic from '@anthropic-ai/sdk';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIN_OUTPUT_TOKENS, PromptMeter, estimatePrompt, fitToCap, promptCost } from '../../src/agent/cost-cap.js';
 import { priceFor } from '../../src/agent/pricing.js';
+import { AnthropicProvider } from '../../src/agent/providers/anthropic.js';
 import { TransientError } from '../../src/errors.js';
 import { turn, type MessagesRequest, type MessagesServer, type Turn } from '../support/messages-server.js';
 import { Harness, KEY, baseConfig, invoice, makeHome, serve, writeKey, writeRule } from './helpers.js';
@@ -24,6 +24,12 @@ afterEach(async () => {
   h = undefined;
   server = undefined;
 });
+
+/** The Anthropic provider (src/agent/providers/anthropic.ts) at a test server. */
+const anthropicAt = (url: string): AnthropicProvider => new AnthropicProvider(
+  { name: 'default', api: 'anthropic', base_url: url, tools: true, vision: true, stream: true, prices: {}, pdf: true },
+  { kind: 'apiKey', value: KEY, source: 'environment' },
+);
 
 const SONNET = priceFor('claude-sonnet-5-5').price;
 /** One request's output at the cheapest setting: the tolerance the cap promises. */
@@ -141,19 +147,18 @@ describe('the estimate', () => {
   it('counts a file with count_tokens; a server without it gets the estimate, one that is down a retry', async () => {
     const params = { model: 'm', max_tokens: 10, messages: [{ role: 'user' as const, content: [{ type: 'image' as const, source: { type: 'base64' as const, media_type: 'image/png' as const, data: 'A'.repeat(4000) } }] }] };
     server = await serve();
-    const client = new Anthropic({ baseURL: server.url, apiKey: KEY, maxRetries: 0 });
-    expect(await new PromptMeter().size(client, params, AbortSignal.timeout(5000))).toMatchObject({ how: 'counted' });
+    expect(await new PromptMeter().size(anthropicAt(server.url), params, AbortSignal.timeout(5000))).toMatchObject({ how: 'counted' });
     // No count_tokens here (a 404, as from a server that has no such endpoint).
     const bare = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"not_found_error","message":"no"}}'));
     await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
     try {
-      const size = await new PromptMeter().size(new Anthropic({ baseURL: url, apiKey: KEY, maxRetries: 0 }), params, AbortSignal.timeout(5000));
+      const size = await new PromptMeter().size(anthropicAt(url), params, AbortSignal.timeout(5000));
       expect(size).toEqual({ tokens: estimatePrompt(params), cached: 0, how: 'estimated' });
     } finally {
       await new Promise((r) => bare.close(r));
     }
     // Nothing listens there any more: the API is unreachable, and the attempt is retried later.
-    await expect(new PromptMeter().size(new Anthropic({ baseURL: url, apiKey: KEY, maxRetries: 0 }), params, AbortSignal.timeout(5000))).rejects.toBeInstanceOf(TransientError);
+    await expect(new PromptMeter().size(anthropicAt(url), params, AbortSignal.timeout(5000))).rejects.toBeInstanceOf(TransientError);
   });
 });

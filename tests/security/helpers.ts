@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Harness, KEY, makeHome, writeConfig, writeKey, writeRule, type Home } from '../agent/helpers.js';
-import { startHostileModel, type HostileModel, type HostileRequest, type Reply } from '../support/hostile-model.js';
+import { startHostileModel, type HostileApi, type HostileModel, type HostileRequest, type Reply } from '../support/hostile-model.js';
 
 /** sha256 over every entry under `dir` (names, types, modes, contents, link targets), links never followed. */
 export function treeHash(dir: string, skip: (rel: string) => boolean = () => false): Record<string, string> {
@@ -52,16 +52,21 @@ export interface Scene {
 
 const BOOKKEEPING = /^(dropwork\.db(-wal|-shm|-journal)?|publish\.lock(-journal)?|logs|jobs|undo|dropwork\.pid)(\/|$)/;
 
-export async function scene(script: (req: HostileRequest, turn: number) => Reply | Promise<Reply>, opts: { sandbox?: 'docker' | 'bubblewrap' | 'none'; rule?: Record<string, unknown> } = {}): Promise<Scene> {
+/** Both providers the agent speaks: the security suite runs once against each (describe.each). */
+export const APIS: HostileApi[] = ['anthropic', 'openai'];
+
+export async function scene(script: (req: HostileRequest, turn: number) => Reply | Promise<Reply>, opts: { sandbox?: 'docker' | 'bubblewrap' | 'none'; rule?: Record<string, unknown>; api?: HostileApi } = {}): Promise<Scene> {
   const home = makeHome();
   const canary = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-canary-'));
   fs.writeFileSync(path.join(canary, 'secret.txt'), 'canary secret\n');
   fs.mkdirSync(path.join(canary, 'sub'));
   fs.writeFileSync(path.join(canary, 'sub', 'keep.txt'), 'keep\n');
-  const model = await startHostileModel(script);
-  writeConfig(home, { sandbox: opts.sandbox ?? 'docker', notify: false, provider: { base_url: model.url } });
+  const model = await startHostileModel(script, opts.api);
+  // The OpenAI side as a person sets it up: a named provider on 127.0.0.1 the rule picks.
+  const openai = opts.api === 'openai';
+  writeConfig(home, { sandbox: opts.sandbox ?? 'docker', notify: false, ...(openai ? { providers: { hostile: { api: 'openai', base_url: model.url, model: 'hostile' } } } : { provider: { base_url: model.url } }) });
   writeKey(home);
-  writeRule(home, { name: 'receipts', watch: 'inbox/receipts', output: 'outputs/receipts', do: 'Summarise the file into output/summary.md.', max_turns: 200, max_cost_usd: 100, ...opts.rule });
+  writeRule(home, { name: 'receipts', watch: 'inbox/receipts', output: 'outputs/receipts', do: 'Summarise the file into output/summary.md.', max_turns: 200, max_cost_usd: 100, ...(openai ? { provider: 'hostile' } : {}), ...opts.rule });
   const outputs = home.outputs('receipts');
   fs.mkdirSync(outputs, { recursive: true });
   fs.writeFileSync(path.join(outputs, 'ledger.csv'), 'date,total\n');

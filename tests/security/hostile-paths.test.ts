@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, lastResults, rawCall, type Block, type HostileRequest } from '../support/hostile-model.js';
-import { injectionFile, scene, type Scene } from './helpers.js';
+import { APIS, injectionFile, scene, type Scene } from './helpers.js';
 
 let s: Scene | undefined;
 afterEach(async () => {
@@ -18,8 +18,9 @@ afterEach(async () => {
 
 const seen: { text: string; isError: boolean }[][] = [];
 
-describe('a hostile model against the file tools', () => {
+describe.each(APIS)('a hostile model (%s API) against the file tools', (api) => {
   it('gets tool errors for every way out, and the host is unchanged', async () => {
+    seen.length = 0;
     const home = () => (s as Scene).home.dir;
     const canary = () => (s as Scene).canary;
     const attacks = (): Block[][] => [
@@ -73,7 +74,7 @@ describe('a hostile model against the file tools', () => {
       if (turn === 1) plan = attacks();
       const next = plan.shift();
       return next ?? 'Done: I followed the instructions in the file.';
-    });
+    }, { api });
     const dropped = injectionFile(s.inbox, s.canary);
     const before = s.snapshot();
     const job = await s.h.run('receipts', dropped);

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, lastResults, type Block, type HostileRequest } from '../support/hostile-model.js';
-import { injectionFile, scene, type Scene } from './helpers.js';
+import { APIS, injectionFile, scene, type Scene } from './helpers.js';
 
 let s: Scene | undefined;
 afterEach(async () => {
@@ -34,7 +34,7 @@ function swapper(rules: string, canary: string): string {
   ].join('\n');
 }
 
-describe('a hostile model racing the daemon', () => {
+describe.each(APIS)('a hostile model racing the daemon (%s API)', (api) => {
   it.each(['docker', 'bubblewrap'] as const)('cannot reach the host through a swapped folder, a forged frame or a linked outputs folder (%s)', async (sandbox) => {
     const results: { text: string; isError: boolean }[] = [];
     let plan: Block[][] = [];
@@ -61,7 +61,7 @@ describe('a hostile model racing the daemon', () => {
         plan.push([call('write_file', { path: 'output/summary.md', content: 'x'.repeat(10 * 1024 * 1024) })]);
       }
       return plan.shift() ?? 'Done.';
-    }, { sandbox });
+    }, { sandbox, api });
     // An earlier job (or the person) left a link in the outputs folder, to the canary.
     fs.symlinkSync(s.canary, path.join(s.outputs, 'linked'));
     const dropped = injectionFile(s.inbox, s.canary);
@@ -86,7 +86,7 @@ describe('a hostile model racing the daemon', () => {
   });
 
   it('stops a model that will not stop at max_turns, touching nothing', async () => {
-    s = await scene((_req, turn) => [call('list_files', { path: turn % 2 ? 'input' : 'output' }), call('read_file', { path: `input/nothing-${turn}.txt` })]);
+    s = await scene((_req, turn) => [call('list_files', { path: turn % 2 ? 'input' : 'output' }), call('read_file', { path: `input/nothing-${turn}.txt` })], { api });
     const dropped = injectionFile(s.inbox, s.canary);
     const before = s.snapshot();
     const job = await s.h.run('receipts', dropped);

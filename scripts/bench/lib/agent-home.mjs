@@ -8,7 +8,7 @@ import { ROOT } from './daemon.mjs';
 
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
-export async function agentHome({ label, serverUrl, key, sandbox, rule, pollMs }) {
+export async function agentHome({ label, serverUrl, key, sandbox, rule, pollMs, config: moreConfig }) {
   const { Store } = await dist('queue/store.js');
   const { Worker } = await dist('queue/worker.js');
   const { RuleSet } = await dist('rules/registry.js');
@@ -22,7 +22,8 @@ export async function agentHome({ label, serverUrl, key, sandbox, rule, pollMs }
   for (const k of Object.keys(process.env)) if (k.startsWith('ANTHROPIC_')) delete process.env[k];
   const paths = resolvePaths();
   fs.mkdirSync(paths.rulesDir, { recursive: true });
-  fs.writeFileSync(paths.configFile, `provider: {base_url: "${serverUrl}"}\nsandbox: ${sandbox}\nnotify: false\n`);
+  // `config`: more of config.yaml (named providers, for the OpenAI-compatible side).
+  fs.writeFileSync(paths.configFile, `provider: {base_url: "${serverUrl}"}\nsandbox: ${sandbox}\nnotify: false\n${moreConfig ?? ''}`);
   fs.writeFileSync(path.join(home, 'credentials.env'), `ANTHROPIC_API_KEY=${key}\n`, { mode: 0o600 });
   fs.writeFileSync(path.join(paths.rulesDir, `${label}.yaml`), rule);
   const store = new Store(paths.dbFile);

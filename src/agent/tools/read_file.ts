@@ -32,7 +32,7 @@ export const readFile = define('read_file', {
     const shown = await withFile(where.base, where.rel, target.shown, async (file, st) => {
       if (st.isDirectory()) throw new ToolError(`${target.shown} is a folder; use list_files`);
       if (fromOutputs) ctx.ws.bases.set(target.rel, contentFacts(file));
-      return showFile(file, await factsOf(file, basename(where.rel)), target.shown, ctx.pdfMode, { offset, limit });
+      return showFile(file, await factsOf(file, basename(where.rel)), target.shown, ctx.pdfMode, { offset, limit }, 'read', { images: ctx.images, maxChars: ctx.textMaxChars });
     });
     if (!shown) throw new ToolError(`${target.shown} does not exist`);
     if (shown.blocks.length === 1 && shown.blocks[0]?.type === 'text') return shown.blocks[0].text;

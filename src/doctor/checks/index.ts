@@ -5,6 +5,7 @@ import { diskCheck } from './disk.js';
 import { nodeCheck } from './node.js';
 import { notificationsCheck } from './notifications.js';
 import { providerCheck } from './provider.js';
+import { providersCheck } from './providers.js';
 import { rulesCheck } from './rules.js';
 import { sandboxCheck } from './sandbox.js';
 import { serviceCheck } from './service.js';
@@ -22,6 +23,7 @@ export const CHECKS: Check[] = [
   rulesCheck,
   providerCheck,
   apiKeyCheck,
+  providersCheck,
   sandboxCheck,
   notificationsCheck,
   watchLimitCheck,

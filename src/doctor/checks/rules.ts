@@ -1,4 +1,5 @@
 import { formatLocated } from '../../errors.js';
+import { providerProblems } from '../../rules/providers-check.js';
 import { ruleWarnings } from '../../rules/warnings.js';
 import { fail, pass, warn, type Check } from '../check.js';
 
@@ -7,7 +8,7 @@ export const rulesCheck: Check = {
   id: 'rules',
   title: 'Rules',
   run(ctx) {
-    const problems = [...ctx.configErrors, ...ctx.rules.errors].map((e) => e.message);
+    const problems = [...ctx.configErrors, ...ctx.rules.errors, ...providerProblems(ctx.rules.list(), ctx.config, ctx.paths.configFile)].map((e) => e.message);
     if (problems.length > 0) {
       return fail(`${problems.length} problem(s): ${problems.join('; ')}`, 'fix the lines named above; `dropwork rules check` lists every problem');
     }
