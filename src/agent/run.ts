@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { connectionRecorder } from '../sandbox/egress/job.js';
 import { limitsForRule } from '../sandbox/limits.js';
 import type { JobContext, RunResult } from '../run/context.js';
 import { spentByCondition } from './hooks.js';
@@ -39,7 +40,7 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
     signal: ctx.signal,
     limits,
     startedAt,
-    sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: ctx.rule.sandbox.network, limits }),
+    sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: ctx.rule.sandbox.network, onConnection: connectionRecorder(record), limits }),
     note: record,
   };
   const tools = toolsFor(toolCtx.sandbox !== undefined);

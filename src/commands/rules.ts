@@ -8,6 +8,7 @@ import { RuleSet } from '../rules/registry.js';
 import { missingInboxes } from '../watch/folders.js';
 import type { Rule } from '../rules/rule.js';
 import { ruleWarnings } from '../rules/warnings.js';
+import { describeNetwork } from '../sandbox/egress/allowlist.js';
 import { CliError, paths, printJson } from './shared.js';
 
 /** What a part beyond the core says of a rule in `rules check` (src/program: whether it learns a program). */
@@ -40,7 +41,7 @@ export async function rulesCheck(opts: { json?: boolean }): Promise<number> {
   const warnings = ruleWarnings(set.list(), loaded.config);
   // Not errors: the rule is right, the folder may come later (Dropbox not set up yet).
   const missing = missingInboxes(set.list(), p.files);
-  const notes = checkNotes ? await checkNotes(set.list(), loaded.config, p.dataDir) : [];
+  const notes = [...(checkNotes ? await checkNotes(set.list(), loaded.config, p.dataDir) : []), ...networkNotes(set.list())];
   if (opts.json) {
     printJson({
       valid: problems.length === 0,
@@ -62,6 +63,11 @@ export async function rulesCheck(opts: { json?: boolean }): Promise<number> {
     process.stdout.write(problems.length === 0 ? `${set.rules.size} rule(s), all valid${warned}\n` : `${problems.length} problem(s) in ${where}${warned}\n`);
   }
   return problems.length === 0 ? 0 : 1;
+}
+
+/** A grant of network is named, every time: `true` is everything, an allowlist its hosts. */
+function networkNotes(rules: readonly Rule[]): RuleNote[] {
+  return rules.filter((r) => r.do && r.sandbox.network !== false).map((r) => ({ rule: r.name, key: 'network', value: r.sandbox.network, text: describeNetwork(r.sandbox.network) }));
 }
 
 /** Hooks that add to a dry run (the agent's `if:` decision). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { resolveFolder } from '../paths.js';
+import type { NetworkSetting } from '../sandbox/egress/allowlist.js';
 import type { RuleInput } from './schema.js';
 
 export type ConflictPolicy = 'rename' | 'skip' | 'overwrite';
@@ -50,7 +51,7 @@ export interface Rule {
   after: After;
   onConflict: ConflictPolicy;
   poll?: boolean | undefined;
-  sandbox: { network: boolean; maxCommandS: number };
+  sandbox: { network: NetworkSetting; maxCommandS: number };
   /** Compiled rules (src/program). `mode` unset: `suggest` where a sandbox can run programs. */
   compile: { mode?: 'off' | 'suggest' | 'auto' | undefined; after: number; recompileAfter: number; maxCostUsd: number };
 }

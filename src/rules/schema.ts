@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { parseAllowEntry } from '../sandbox/egress/allowlist.js';
 import { checkGlob } from './glob.js';
 import { checkTemplate } from './template.js';
 
@@ -34,6 +35,16 @@ const action = z
     // template); the values are unchecked here, hence the typeof guard.
     when: isMapping,
   });
+
+/** `true` (everything), or `{allow: [hosts]}`: only those, through the job's egress proxy. */
+const allowEntry = z.string().superRefine((s, ctx) => {
+  const parsed = parseAllowEntry(s);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
+const network = z.union([
+  z.boolean(),
+  z.strictObject({ allow: z.array(allowEntry, { error: 'is a list of hosts such as ["api.example.org", "*.example.org:443"]' }).min(1, 'names at least one host (or use `network: false`)') }),
+], { error: 'is true (every host), false (none), or {allow: [hosts]}' });
 
 const after = z.union([z.literal('keep'), z.literal('trash'), z.strictObject({ move: folder })], {
   error: 'must be keep, trash, or move: FOLDER',
@@ -72,7 +83,7 @@ export const ruleSchema = z
     compile_max_cost_usd: z.number().positive().default(0.5),
     poll: z.boolean().optional(),
     sandbox: z.strictObject({
-      network: z.boolean().default(false),
+      network: network.default(false),
       /** Longest a single command may run, seconds. */
       max_command_s: z.number().int().min(1).max(3600).default(600),
     }).default({ network: false, max_command_s: 600 }),
