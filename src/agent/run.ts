@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectionRecorder } from '../sandbox/egress/job.js';
+import { openConnectors } from '../connectors/tools.js';
 import { limitsForRule } from '../sandbox/limits.js';
 import type { JobContext, RunResult } from '../run/context.js';
 import { spentByCondition } from './hooks.js';
@@ -43,7 +44,9 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
     sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: ctx.rule.sandbox.network, onConnection: connectionRecorder(record), limits }),
     note: record,
   };
-  const tools = toolsFor(toolCtx.sandbox !== undefined);
+  // Connectors (MCP servers) the rule names: their tools beside the built-in ones, closed with the job.
+  const connectors = await openConnectors(ctx.rule, { config: ctx.config, home: ctx.paths.home, hide: [ctx.paths.home, ctx.paths.dataDir], note: record, onConnection: connectionRecorder(record) });
+  const tools = [...toolsFor(toolCtx.sandbox !== undefined), ...connectors.tools];
   const first = await firstMessage(ctx, ws);
   const provider = describeProvider(ctx.config, creds);
   const priceNote = source === 'unknown'
@@ -79,6 +82,7 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
     throw err;
   } finally {
     await closeSandbox(toolCtx);
+    await connectors.close();
   }
   const { staged, ignored } = await collectOutputs(ws, ctx.rule);
   for (const i of ignored) record('outputs', `not published: output/${i.path} (${i.reason})`);

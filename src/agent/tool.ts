@@ -39,6 +39,8 @@ export interface AgentTool<S extends z.ZodObject = z.ZodObject> {
   name: string;
   description: string;
   parameters: S;
+  /** The JSON Schema the model sees, when it comes from elsewhere (a connector's tool) rather than `parameters`. */
+  inputSchema?: Record<string, unknown> | undefined;
   execute(args: z.output<S>, ctx: ToolContext): Promise<ToolOutput>;
 }
 
@@ -51,6 +53,7 @@ export function define<S extends z.ZodObject>(name: string, spec: Omit<AgentTool
  * leaves out `additionalProperties`, and the safe-integer bounds zod gives every integer go.
  */
 export function toApiTool(tool: AgentTool): Anthropic.Tool {
+  if (tool.inputSchema) return { name: tool.name, description: tool.description, input_schema: tool.inputSchema as Anthropic.Tool.InputSchema };
   const json = JSON.stringify(z.toJSONSchema(tool.parameters, { io: 'input' }), (key, value: unknown) =>
     key === '$schema' || (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) || (key === 'minimum' && value === Number.MIN_SAFE_INTEGER) ? undefined : value);
   return { name: tool.name, description: tool.description, input_schema: JSON.parse(json) as Anthropic.Tool.InputSchema };

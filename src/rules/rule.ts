@@ -51,6 +51,8 @@ export interface Rule {
   after: After;
   onConflict: ConflictPolicy;
   poll?: boolean | undefined;
+  /** Connectors whose tools the agent gets: `notion` (all of them) or `notion.search`. @default [] */
+  tools: string[];
   sandbox: { network: NetworkSetting; maxCommandS: number };
   /** Compiled rules (src/program). `mode` unset: `suggest` where a sandbox can run programs. */
   compile: { mode?: 'off' | 'suggest' | 'auto' | undefined; after: number; recompileAfter: number; maxCostUsd: number };
@@ -96,6 +98,7 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
     after,
     onConflict: input.on_conflict,
     poll: input.poll,
+    tools: input.tools ?? [],
     sandbox: { network: input.sandbox.network, maxCommandS: input.sandbox.max_command_s },
     compile: { mode: input.compile, after: input.compile_after, recompileAfter: input.recompile_after, maxCostUsd: input.compile_max_cost_usd },
   };

@@ -82,6 +82,10 @@ export const ruleSchema = z
     recompile_after: z.number().int().min(1).max(100).default(3),
     compile_max_cost_usd: z.number().positive().default(0.5),
     poll: z.boolean().optional(),
+    /** Connectors (config.yaml's `mcp:`) whose tools the agent may use: `notion`, or `notion.search` for one tool. */
+    tools: z.array(text.regex(/^[A-Za-z0-9_-]+(\.[^\s.][^\s]*)?$/, 'is a connector named in config.yaml\'s mcp: ("notion"), or one of its tools ("notion.search")'), {
+      error: 'is a list of connectors, such as [notion, mail.send]',
+    }).min(1).optional(),
     sandbox: z.strictObject({
       network: network.default(false),
       /** Longest a single command may run, seconds. */
