@@ -12,7 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerConfig } from '../config.js';
 import { errorMessage } from '../errors.js';
 import { JobEgress, type ConnectionRecord } from '../sandbox/egress/job.js';
@@ -75,7 +75,12 @@ export class Connector {
       const connector = new Connector(name, client, [], spec.timeout_s * 1000, cleanup);
       stderr?.on('data', (c: Buffer) => { connector.stderrTail = (connector.stderrTail + c.toString()).slice(-1000); });
       client.onclose = () => { connector.stopped ??= 'it stopped'; };
-      client.onerror = (err) => { if (/parse|JSON|unexpected/i.test(err.message)) connector.stopped ??= `it sent something that is not MCP (${err.message.slice(0, 200)})`; };
+      // A server that writes what is not MCP on its stdout is broken for the rest of the job: stopped.
+      client.onerror = (err) => {
+        if (!/parse|JSON|unexpected/i.test(err.message) || connector.stopped) return;
+        connector.stopped = `it sent something that is not MCP (${err.message.slice(0, 200)})`;
+        void client.close().catch(() => undefined);
+      };
       const startMs = opts.startMs ?? START_MS;
       await client.connect(transport, { timeout: startMs });
       const listed = await client.listTools(undefined, { timeout: startMs });
@@ -104,6 +109,8 @@ export class Connector {
       // A moment for the close to be noticed, so the message says it stopped rather than "Connection closed".
       await new Promise((resolve) => setTimeout(resolve, 20));
       if (this.stopped) throw new Error(`the ${this.name} connector failed during the call: ${this.stopped}${this.lastWords()}`);
+      // The server's own error (McpError) is its answer; anything else is an answer the SDK could not read.
+      if (!(err instanceof McpError)) throw new Error(`the ${this.name} connector sent an answer that is not an MCP tool result: ${message.slice(0, 300)}`);
       throw new Error(`the ${this.name} connector failed: ${message.slice(0, 500)}`);
     }
   }

@@ -40,9 +40,10 @@ server.registerTool('crash', { description: 'Crash', inputSchema: {} }, async ()
   process.exit(3);
 });
 server.registerTool('hang', { description: 'Hang', inputSchema: {} }, () => new Promise(() => {}));
-server.registerTool('garbage', { description: 'Answer garbage', inputSchema: {} }, async () => {
-  process.stdout.write('this is not JSON-RPC at all\n');
-  return text('never seen');
+// An answer to the very request that is not a tool result (content must be a list), then nothing.
+server.registerTool('garbage', { description: 'Answer garbage', inputSchema: {} }, (_args, extra) => {
+  process.stdout.write(`this is not JSON-RPC at all\n${JSON.stringify({ jsonrpc: '2.0', id: extra.requestId, result: { content: 'not a list', isError: 'maybe' } })}\n`);
+  return new Promise(() => {});
 });
 
 await server.connect(new StdioServerTransport());
