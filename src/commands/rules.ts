@@ -37,8 +37,12 @@ export async function rulesCheck(opts: { json?: boolean }): Promise<number> {
   const set = new RuleSet(p.rulesDir, p.files);
   set.reload();
   const loaded = loadConfig(p.configFile);
-  const problems = [...loaded.errors, ...set.errors];
-  const warnings = ruleWarnings(set.list(), loaded.config);
+  // The MCP SDK loads only when a rule names connectors.
+  const connectors = set.list().some((r) => r.tools.length)
+    ? await (await import('../connectors/check.js')).connectorProblems(set.list(), loaded.config, p.home)
+    : { errors: [], warnings: [] };
+  const problems = [...loaded.errors, ...set.errors, ...connectors.errors];
+  const warnings = [...ruleWarnings(set.list(), loaded.config), ...connectors.warnings];
   // Not errors: the rule is right, the folder may come later (Dropbox not set up yet).
   const missing = missingInboxes(set.list(), p.files);
   const notes = [...(checkNotes ? await checkNotes(set.list(), loaded.config, p.dataDir) : []), ...networkNotes(set.list())];
