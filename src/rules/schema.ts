@@ -44,7 +44,7 @@ const allowEntry = z.string().superRefine((s, ctx) => {
 const network = z.union([
   z.boolean(),
   z.strictObject({ allow: z.array(allowEntry, { error: 'is a list of hosts such as ["api.example.org", "*.example.org:443"]' }).min(1, 'names at least one host (or use `network: false`)') }),
-], { error: 'is true (every host), false (none), or {allow: [hosts]}' });
+], { error: (issue) => `must be true (every host), false (none), or {allow: [hosts]}, not ${JSON.stringify(issue.input)}` });
 
 const after = z.union([z.literal('keep'), z.literal('trash'), z.strictObject({ move: folder })], {
   error: 'must be keep, trash, or move: FOLDER',

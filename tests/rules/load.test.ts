@@ -39,7 +39,7 @@ describe('rule files', () => {
   it('reports every problem of a step at once: a bad on_conflict does not hide a bad template', () => {
     const yaml = 'name: a\nwatch: in\nactions:\n  - rename: "{nme}.pdf"\n    on_conflict: merge\n    colour: red\n  - copy: "{date:QQ}"\n    move: x\nsandbox:\n  network: maybe\n  max_command_s: 0\n';
     expect(load(yaml).errors.map((e) => e.message).sort()).toEqual([
-      'rules/test.yaml:10:3 sandbox.network: must be true or false, not "maybe"',
+      'rules/test.yaml:10:3 sandbox.network: must be true (every host), false (none), or {allow: [hosts]}, not "maybe"',
       'rules/test.yaml:11:3 sandbox.max_command_s: must be at least 1, not 0',
       'rules/test.yaml:4:5 actions[0].rename: unknown placeholder {nme}; known: {name} {ext} {rule} {sha8} {date} {modified:FORMAT} {created:FORMAT}',
       'rules/test.yaml:5:5 actions[0].on_conflict: must be rename, skip or overwrite',
