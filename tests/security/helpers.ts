@@ -52,15 +52,20 @@ export interface Scene {
 
 const BOOKKEEPING = /^(dropwork\.db(-wal|-shm|-journal)?|publish\.lock(-journal)?|logs|jobs|undo|dropwork\.pid)(\/|$)/;
 
-export async function scene(script: (req: HostileRequest, turn: number) => Reply | Promise<Reply>, opts: { sandbox?: 'docker' | 'bubblewrap' | 'none'; rule?: Record<string, unknown> } = {}): Promise<Scene> {
+/**
+ * `config`: more of config.yaml (connectors under mcp:); `credentials`: more lines of
+ * credentials.env (a connector's secret).
+ */
+export async function scene(script: (req: HostileRequest, turn: number) => Reply | Promise<Reply>, opts: { sandbox?: 'docker' | 'bubblewrap' | 'none'; rule?: Record<string, unknown>; config?: Record<string, unknown>; credentials?: string } = {}): Promise<Scene> {
   const home = makeHome();
   const canary = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-canary-'));
   fs.writeFileSync(path.join(canary, 'secret.txt'), 'canary secret\n');
   fs.mkdirSync(path.join(canary, 'sub'));
   fs.writeFileSync(path.join(canary, 'sub', 'keep.txt'), 'keep\n');
   const model = await startHostileModel(script);
-  writeConfig(home, { sandbox: opts.sandbox ?? 'docker', notify: false, provider: { base_url: model.url } });
+  writeConfig(home, { sandbox: opts.sandbox ?? 'docker', notify: false, provider: { base_url: model.url }, ...opts.config });
   writeKey(home);
+  if (opts.credentials) fs.appendFileSync(path.join(home.dir, 'credentials.env'), opts.credentials);
   writeRule(home, { name: 'receipts', watch: 'inbox/receipts', output: 'outputs/receipts', do: 'Summarise the file into output/summary.md.', max_turns: 200, max_cost_usd: 100, ...opts.rule });
   const outputs = home.outputs('receipts');
   fs.mkdirSync(outputs, { recursive: true });
