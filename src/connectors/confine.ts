@@ -61,6 +61,8 @@ export function confine(opts: ConfineOptions): Confined {
   // the MCP SDK adds only HOME, LOGNAME, PATH, SHELL, TERM and USER, and these win over them.
   const env: Record<string, string> = { PATH: searchPath, HOME: opts.scratch, TMPDIR: opts.scratch, LANG: 'C.UTF-8', ...opts.secrets };
   for (const kv of opts.egressDir ? PROXY_ENV : []) env[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  // Node's own fetch and http honour the proxy variables only when told to (Node 24).
+  if (opts.egressDir) env.NODE_USE_ENV_PROXY = '1';
   const argv = [opts.command, ...opts.args];
   args.push('--', ...(opts.egressDir ? forwardedArgv(argv) : argv));
   return { command: probe.bwrap, args, env };

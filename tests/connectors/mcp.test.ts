@@ -148,6 +148,40 @@ describe('connectors', () => {
     expect(listener.calls).toEqual([]);
   }, 60_000);
 
+  it('lets a stdio server reach the hosts its own allowlist names, through its own proxy, and nothing else', async () => {
+    const home = makeHome();
+    server = await serve();
+    const allowed = await startHttpMcpServer();
+    mail = await startHttpMcpServer();
+    const other = mail;
+    setUp(home, server, { notes: { ...notes, network: { allow: [`127.0.0.1:${new URL(allowed.url).port}`] } } }, { tools: ['notes.probe'] });
+    server.script([
+      turn.toolUse([
+        { name: 'notes__probe', input: { read: [], write: [], url: allowed.url } },
+        { name: 'notes__probe', input: { read: [], write: [], url: other.url } },
+      ]),
+      turn.text('Probed.'),
+    ]);
+    h = new Harness(home);
+    try {
+      const job = await h.run('notes', invoice('oyo.pdf'));
+      expect(job.status, job.reason ?? '').toBe('succeeded');
+      const [reached, refused] = h.log(job.id, 'tool_result');
+      expect(reached).toContain(`fetch ${allowed.url}: 405`); // the MCP server answers a GET with 405: it was reached
+      // Node's fetch tunnels even http:// through CONNECT; refused, it gets no answer from the host.
+      expect(refused).toMatch(new RegExp(`fetch ${other.url.replace(/[.]/g, '\\.')}: (0|\\D)`));
+      expect(other.calls).toEqual([]);
+      // Each is recorded as it ends: the kept-alive allowed tunnel may end after the refusal.
+      expect(h.log(job.id, 'network')).toHaveLength(2);
+      expect(h.log(job.id, 'network')).toEqual(expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^allowed CONNECT 127\\.0\\.0\\.1:${new URL(allowed.url).port}: \\d+ bytes up`)),
+        `blocked CONNECT 127.0.0.1:${new URL(other.url).port}: 127.0.0.1:${new URL(other.url).port} is not in this rule's network allowlist (it allows 127.0.0.1:${new URL(allowed.url).port}, not port ${new URL(other.url).port})`,
+      ]));
+    } finally {
+      await allowed.close();
+    }
+  }, 60_000);
+
   it('fails the job with a clear reason when its rule names a connector config.yaml does not define', async () => {
     const home = makeHome();
     server = await serve();

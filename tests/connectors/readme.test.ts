@@ -16,7 +16,7 @@ const section = /## Connectors and the network\n([\s\S]*?)\n## /.exec(readme)?.[
 const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
 
 it('the section has its examples: two rules and a config.yaml', () => {
-  expect(blocks.map((b) => b.split('\n')[0])).toEqual(['# rules/notion-export.yaml', '# in config.yaml', '# rules/notes.yaml']);
+  expect(blocks.map((b) => b.split('\n')[0])).toEqual(['# rules/notion-export.yaml', '# config.yaml (connectors)', '# rules/notes.yaml']);
 });
 
 it.each(blocks.filter((b) => b.startsWith('# rules/')).map((b) => [b.split('\n')[0], b]))('%s loads without errors', (_name, yaml) => {
