@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobEgress } from '../../src/sandbox/egress/job.js';
 import type { ConnectionRecord } from '../../src/sandbox/egress/proxy.js';
-import { call, lastResults, type HostileRequest } from '../support/hostile-model.js';
+import { call, lastResults, type Block, type HostileRequest } from '../support/hostile-model.js';
 import { allowedService, otherService, type TestService } from '../sandbox/egress-helpers.js';
 import { invoice } from '../agent/helpers.js';
 import { scene, type Scene } from './helpers.js';
@@ -96,5 +96,59 @@ except urllib.error.HTTPError as e: print('redirect: error', e.code, e.reason)`)
     expect(log.filter((l) => l.startsWith('blocked'))).toHaveLength(4); // tcp-admin, unix-admin, connect-other, the redirect
     expect(log).toContain(`blocked GET 127.0.0.1:${other.port}: 127.0.0.1:${other.port} is not in this rule's network allowlist (it allows 127.0.0.1:${allowed.port}, not port ${other.port})`);
     expect(log.filter((l) => l.startsWith(`allowed GET 127.0.0.1:${allowed.port}`))).toHaveLength(2);
+  }, 120_000);
+});
+
+describe('a hostile model with a connector', () => {
+  it('cannot use the connector to read dropwork\'s secrets, write the host, reach the network, or call a tool the rule did not list', async () => {
+    const secret = 'notes-secret-7f3a9c1d2e';
+    const server = path.join(import.meta.dirname, '..', 'support', 'mcp', 'stdio-server.mjs');
+    let home = '';
+    let modelUrl = '';
+    const attacks = (): Block[][] => [
+      [
+        call('notes__probe', {
+          read: [path.join(home, 'credentials.env'), path.join(home, 'dropwork.db'), '/proc/1/environ'],
+          write: [path.join(home, 'rules', 'injected.yaml'), '/tmp/../etc/cron.d/x', path.join(home, 'credentials.env')],
+          url: `${modelUrl}/v1/messages?exfil=1`,
+        }),
+        call('notes__echo_secret', {}),
+        call('notes__crash', {}),
+        call('notes__probe', { read: 'not a list', write: null, url: 42 }),
+      ],
+    ];
+    let plan: Block[][] | undefined;
+    const seen: string[] = [];
+    s = await scene((req: HostileRequest) => {
+      const step = (req.body.messages.length - 1) / 2;
+      if (step > 0) seen[step - 1] = lastResults(req).map((r) => r.text).join('\n');
+      plan ??= attacks();
+      return plan[step] ?? 'Done.';
+    }, {
+      sandbox: 'none',
+      rule: { tools: ['notes.probe', 'notes.echo_secret'] },
+      config: { mcp: { notes: { command: process.execPath, args: [server], env: ['NOTES_TOKEN'] } } },
+      credentials: `NOTES_TOKEN=${secret}\n`,
+    });
+    home = s.home.dir;
+    modelUrl = s.model.url;
+    const dropped = path.join(s.inbox, 'oyo.pdf');
+    fs.copyFileSync(invoice('oyo.pdf'), dropped);
+    const before = s.snapshot();
+    const job = await s.h.run('receipts', dropped);
+    expect(job.status, job.reason ?? '').toBe('succeeded');
+    expect(s.snapshot()).toEqual(before);
+    const results = seen[0] ?? '';
+    expect(results).toContain(`read ${path.join(home, 'credentials.env')}: ENOENT`);
+    expect(results).toContain(`read ${path.join(home, 'dropwork.db')}: ENOENT`);
+    expect(results).toMatch(/write \/tmp\/\.\.\/etc\/cron\.d\/x: (EROFS|ENOENT)/);
+    expect(results).toMatch(/fetch http:\/\/127\.0\.0\.1:\d+\/v1\/messages\?exfil=1: ECONNREFUSED/);
+    expect(results).toContain('the token is …redacted');
+    expect(results).toContain('write /tmp/dropwork-agent-'); // into the empty folder hiding the home: the snapshot proves the real one unchanged
+    expect(results).toContain('there is no tool named "notes__crash"');
+    expect(results).toMatch(/MCP error -32602: Input validation error/);
+    expect(s.model.requests.filter((r) => r.raw.includes('exfil'))).toHaveLength(1); // only the model's own call, never the server's
+    for (const r of s.model.requests) expect(r.raw).not.toMatch(new RegExp(`${secret}|sk-ant-test`));
+    expect(JSON.stringify(s.h.store.logs(job.id))).not.toContain(secret);
   }, 120_000);
 });
