@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectionRecorder } from '../sandbox/egress/job.js';
-import { openConnectors } from '../connectors/tools.js';
 import { limitsForRule } from '../sandbox/limits.js';
 import type { JobContext, RunResult } from '../run/context.js';
 import { spentByCondition } from './hooks.js';
@@ -44,8 +43,11 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
     sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: ctx.rule.sandbox.network, onConnection: connectionRecorder(record), limits }),
     note: record,
   };
-  // Connectors (MCP servers) the rule names: their tools beside the built-in ones, closed with the job.
-  const connectors = await openConnectors(ctx.rule, { config: ctx.config, home: ctx.paths.home, hide: [ctx.paths.home, ctx.paths.dataDir], note: record, onConnection: connectionRecorder(record) });
+  // Connectors (MCP servers) the rule names: their tools beside the built-in ones, closed with the
+  // job. The MCP SDK loads only for a rule that names some.
+  const connectors = ctx.rule.tools.length
+    ? await (await import('../connectors/tools.js')).openConnectors(ctx.rule, { config: ctx.config, home: ctx.paths.home, hide: [ctx.paths.home, ctx.paths.dataDir], note: record, onConnection: connectionRecorder(record) })
+    : { tools: [], close: async () => undefined };
   const tools = [...toolsFor(toolCtx.sandbox !== undefined), ...connectors.tools];
   const first = await firstMessage(ctx, ws);
   const provider = describeProvider(ctx.config, creds);

@@ -68,6 +68,17 @@ it('rules check names network: true as everything, and a bad allowlist entry at 
   expect(bad.code).toBe(1);
 }, 60_000);
 
+it('doctor says when a program connector cannot be confined, and that its rules will not run it unconfined', async () => {
+  m = setUp('name: notes\nwatch: inbox/notes\ndo: File it.\ntools: [notes]\n', notesServer);
+  const r = await cli(['doctor', '--json'], { ...m.env, PATH: '/nonexistent' }); // no bwrap to be found
+  const report = JSON.parse(r.stdout) as { checks: { id: string; status: string; summary: string; fix?: string }[] };
+  const check = report.checks.find((c) => c.id === 'connectors');
+  expect(check?.summary).toContain('notes: cannot start');
+  expect(check?.summary).toContain('bwrap is not installed (scripts/setup/bubblewrap.sh): connectors that are programs cannot run confined; rules naming it do not run (there is no unconfined fallback)');
+  expect(check?.status).toBe('fail');
+  expect(check?.fix).toContain('until then the jobs of rules naming it fail');
+}, 60_000);
+
 it('doctor lists each connector: reachable with its tools, or why not', async () => {
   mail = await startHttpMcpServer();
   m = setUp('name: notes\nwatch: inbox/notes\ndo: File it.\ntools: [notes.search, mail]\n', `${notesServer}  mail:\n    url: ${mail.url}\n  gone:\n    url: http://127.0.0.1:9/mcp\n`);
