@@ -64,6 +64,8 @@ export function confine(opts: ConfineOptions): Confined {
   // Node's own fetch and http honour the proxy variables only when told to (Node 24).
   if (opts.egressDir) env.NODE_USE_ENV_PROXY = '1';
   const argv = [opts.command, ...opts.args];
-  args.push('--', ...(opts.egressDir ? forwardedArgv(argv) : argv));
+  // The system's Python when there is one: a PATH shim (pyenv) would start slower and add its own variables.
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  args.push('--', ...(opts.egressDir ? forwardedArgv(argv, python) : argv));
   return { command: probe.bwrap, args, env };
 }
