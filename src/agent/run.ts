@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { toolCallsApproved } from '../run/approval.js';
 import { connectionRecorder } from '../sandbox/egress/job.js';
 import { limitsForRule } from '../sandbox/limits.js';
 import type { JobContext, RunResult } from '../run/context.js';
@@ -46,7 +47,7 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
   // Connectors (MCP servers) the rule names: their tools beside the built-in ones, closed with the
   // job. The MCP SDK loads only for a rule that names some.
   const connectors = ctx.rule.tools.length
-    ? await (await import('../connectors/tools.js')).openConnectors(ctx.rule, { config: ctx.config, home: ctx.paths.home, hide: [ctx.paths.home, ctx.paths.dataDir], note: record, onConnection: connectionRecorder(record) })
+    ? await (await import('../connectors/tools.js')).openConnectors(ctx.rule, { config: ctx.config, home: ctx.paths.home, hide: [ctx.paths.home, ctx.paths.dataDir], note: record, onConnection: connectionRecorder(record), holdChanges: ctx.rule.approve === 'tools' && !toolCallsApproved(ctx.store, ctx.job.id) })
     : { tools: [], close: async () => undefined };
   const tools = [...toolsFor(toolCtx.sandbox !== undefined), ...connectors.tools];
   const first = await firstMessage(ctx, ws);

@@ -6,7 +6,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { UnrecoverableError, errorMessage } from '../errors.js';
+import { UnrecoverableError, WaitJob, errorMessage } from '../errors.js';
 import { clip } from '../nofollow.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { SandboxLimits } from '../sandbox/limits.js';
@@ -72,7 +72,8 @@ export async function runTool(tool: AgentTool | undefined, name: string, input: 
   try {
     return { content: await tool.execute(parsed.data, ctx), isError: false };
   } catch (err) {
-    if (err instanceof UnrecoverableError || ctx.signal.aborted) throw err;
+    // A wait (approve: tools at a connector's call) ends the attempt, as a broken limit does.
+    if (err instanceof UnrecoverableError || err instanceof WaitJob || ctx.signal.aborted) throw err;
     return { content: clip(`${name} failed: ${errorMessage(err)}`, 2000), isError: true };
   }
 }

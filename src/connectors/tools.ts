@@ -12,7 +12,9 @@ import { define, type AgentTool, type ToolOutput } from '../agent/tool.js';
 import { readCredentialsFile } from '../agent/credentials.js';
 import { didYouMean } from '../closest.js';
 import type { Config } from '../config.js';
-import { ToolError, UnrecoverableError, errorMessage } from '../errors.js';
+import { ToolError, UnrecoverableError, WaitJob, errorMessage } from '../errors.js';
+import { argsLine } from '../agent/transcript.js';
+import { AWAITING_TOOL_APPROVAL } from '../run/approval.js';
 import type { Rule } from '../rules/rule.js';
 import type { ConnectionRecord } from '../sandbox/egress/proxy.js';
 import { Connector, type ConnectorTool } from './connection.js';
@@ -49,6 +51,8 @@ export interface ConnectorContext {
   hide: string[];
   note(kind: string, message: string, data?: unknown): void;
   onConnection?: ((r: ConnectionRecord) => void) | undefined;
+  /** `approve: tools` and not yet approved: a call of a tool not marked read-only holds the job. */
+  holdChanges?: boolean | undefined;
 }
 
 export async function openConnectors(rule: Pick<Rule, 'name' | 'tools'>, ctx: ConnectorContext): Promise<JobConnectors> {
@@ -84,7 +88,7 @@ export async function openConnectors(rule: Pick<Rule, 'name' | 'tools'>, ctx: Co
       for (const t of offered) {
         const name = toolName(server, t.name);
         info.set(name, { server, tool: t.name, readOnly: t.readOnly });
-        tools.push(connectorTool(name, connector, t, Object.values(secrets)));
+        tools.push(connectorTool(name, connector, t, Object.values(secrets), ctx.holdChanges === true && !t.readOnly));
       }
       ctx.note('connector', `${server}: ${offered.length} tool(s) offered: ${offered.map((t) => `${t.name}${t.readOnly ? ' (read-only)' : ''}`).join(', ')}`, { server, tools: offered.map((t) => ({ name: t.name, read_only: t.readOnly })) });
     }
@@ -95,12 +99,14 @@ export async function openConnectors(rule: Pick<Rule, 'name' | 'tools'>, ctx: Co
   return { tools, info, close };
 }
 
-function connectorTool(name: string, connector: Connector, tool: ConnectorTool, secrets: string[]): AgentTool {
+function connectorTool(name: string, connector: Connector, tool: ConnectorTool, secrets: string[], hold: boolean): AgentTool {
   return define(name, {
     description: `[${connector.name}] ${tool.description}`.trim().slice(0, 4000),
     parameters: z.looseObject({}),
     inputSchema: tool.inputSchema.type === 'object' ? tool.inputSchema : { type: 'object', properties: {} },
     async execute(args, ctx) {
+      // The call is shown (the job's reason and history); approving runs the job again with its calls allowed.
+      if (hold) throw new WaitJob(`${AWAITING_TOOL_APPROVAL}: ${connector.name}.${tool.name} ${scrub(argsLine(args), secrets)} (its server does not mark it read-only)`);
       let result: CallToolResult;
       try {
         result = await connector.call(tool.name, args, ctx.signal);

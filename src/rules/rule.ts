@@ -41,7 +41,7 @@ export interface Rule {
   catchUp: boolean;
   input?: string | undefined;
   notify: 'always' | 'failures' | 'never';
-  approve: 'never' | 'first' | 'always';
+  approve: 'never' | 'first' | 'always' | 'tools';
   model?: string | undefined;
   maxTurns: number;
   maxCostUsd: number;

@@ -67,7 +67,8 @@ export const ruleSchema = z
     catch_up: z.boolean().default(false),
     input: folder.optional(),
     notify: z.enum(['always', 'failures', 'never']).default('always'),
-    approve: z.enum(['never', 'first', 'always']).default('never'),
+    /** `tools`: the job waits at the first call of a connector's tool that its server does not mark read-only. */
+    approve: z.enum(['never', 'first', 'always', 'tools']).default('never'),
     model: text.optional(),
     max_turns: z.number().int().min(1).max(200).default(20),
     max_cost_usd: z.number().positive().default(0.5),

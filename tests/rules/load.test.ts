@@ -59,7 +59,7 @@ describe('rule files', () => {
       'rules/test.yaml:7:11 sandbox.netwrok: unknown key "netwrok" (did you mean "network"?)',
       'rules/test.yaml:7:26 sandbox.max_comand_s: unknown key "max_comand_s" (did you mean "max_command_s"?)',
       'rules/test.yaml:8:1 notify: must be always, failures or never, not "failure" (did you mean "failures"?)',
-      'rules/test.yaml:9:1 approve: must be never, first or always, not "frist" (did you mean "first"?)',
+      'rules/test.yaml:9:1 approve: must be never, first, always or tools, not "frist" (did you mean "first"?)',
       'rules/test.yaml:10:1 output_folder: unknown key "output_folder" (did you mean "output"?)',
       'rules/test.yaml:11:1 folder: unknown key "folder" (did you mean "watch"?)',
     ]));
