@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { approveJob, denyJob } from '../../src/approve/decide.js';
+import { jobDetail } from '../../src/web/api/jobs.js';
+import type { WebDeps } from '../../src/web/deps.js';
 import { turn, type MessagesServer } from '../support/messages-server.js';
 import { Harness, KEY, baseConfig, invoice, makeHome, serve, writeRule, type Home } from '../agent/helpers.js';
 
@@ -48,6 +50,10 @@ it('holds the job at the first call that changes things, showing it; approved, t
   expect(held.reason).toBe('awaiting approval of a connector call: notes.create_page {"title":"Oyo invoice"} (its server does not mark it read-only)');
   expect(h.log(held.id, 'tool_result')).toEqual(['found: oyo (token present)']); // the read-only one ran; the other never reached the server
   expect(server.pending).toBe(2);
+  // The dashboard's job page shows the call, with approve and deny.
+  const detail = jobDetail({ store: h.store, ruleSet: () => h?.rules, paths: home.paths } as unknown as WebDeps, String(held.id)) as { job: { awaiting_approval: boolean }; approval: { tool_call: string } };
+  expect(detail.job.awaiting_approval).toBe(true);
+  expect(detail.approval.tool_call).toBe('notes.create_page {"title":"Oyo invoice"} (its server does not mark it read-only)');
 
   const { job } = approveJob(deps(h), held.id, h.rules.rules);
   expect(job.status).toBe('queued');
