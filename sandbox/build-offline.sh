@@ -14,7 +14,7 @@ IMAGE=dropwork-sandbox:latest   # keep in step with SANDBOX_IMAGE in src/sandbox
 LABEL_VERSION=1                 # keep in step with SANDBOX_IMAGE_VERSION there
 SUITE=bookworm
 PACKAGES=(python3 python3-pypdf python3-pdfminer python3-openpyxl python3-docx
-          python3-reportlab python3-pil poppler-utils qpdf ca-certificates)
+          python3-reportlab python3-pil poppler-utils qpdf ca-certificates curl)
 FORCE=0
 while [ $# -gt 0 ]; do
   case "$1" in

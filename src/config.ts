@@ -3,6 +3,23 @@ import os from 'node:os';
 import { z } from 'zod';
 import { ConfigError, errorMessage } from './errors.js';
 import { issuesToErrors, locate, parseYamlFile, readYamlFile } from './located-yaml.js';
+import { parseAllowEntry } from './sandbox/egress/allowlist.js';
+
+/** One MCP server (a connector) the rules' agents may be given as tools (src/connectors). */
+export interface McpServerConfig {
+  /** A program on this computer, run confined (bubblewrap), speaking MCP on its stdin/stdout. */
+  command?: string | undefined;
+  /** @default [] */
+  args: string[];
+  /** Names of lines in credentials.env handed to the program as environment variables. @default [] */
+  env: string[];
+  /** A streamable-HTTP server instead of a program. */
+  url?: string | undefined;
+  /** Hosts the program may reach, through an egress proxy of its own; none by default. */
+  network?: { allow: string[] } | undefined;
+  /** Longest a tool call may take, seconds. @default 60 */
+  timeout_s: number;
+}
 
 /** Everything config.yaml may say. Every key is optional: `defaults` fills the rest. */
 export interface Config {
@@ -75,6 +92,8 @@ export interface Config {
   lease_seconds: number;
   /** On a shared database, files up to this size travel with their job; larger ones are skipped. @default 50 */
   max_file_mb: number;
+  /** Connectors: MCP servers by name, which a rule's `tools:` may name. @default {} */
+  mcp: Record<string, McpServerConfig>;
 }
 
 export interface ModelPrice {
@@ -136,6 +155,7 @@ export const defaults = {
   host_name: os.hostname(),
   lease_seconds: 60,
   max_file_mb: 50,
+  mcp: {},
 } satisfies Config;
 
 const price = z.strictObject({
@@ -159,6 +179,26 @@ const namedProvider = z.strictObject({
   stream: z.boolean().default(true),
   prices: z.record(z.string(), price).default({}),
 });
+
+const credentialName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is the name of a line in credentials.env, such as NOTION_TOKEN');
+const mcpServer = z.strictObject({
+  command: z.string().min(1).optional(),
+  args: z.array(z.string()).default([]),
+  env: z.array(credentialName).default([]),
+  url: z.url({ protocol: /^https?$/, error: 'is an http:// or https:// URL' }).optional(),
+  network: z.strictObject({
+    allow: z.array(z.string().superRefine((s, ctx) => {
+      const parsed = parseAllowEntry(s);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    })).min(1),
+  }).optional(),
+  timeout_s: z.number().positive().max(3600).default(60),
+}).superRefine((s, ctx) => {
+  if ((s.command === undefined) === (s.url === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'needs `command` (a program) or `url` (a streamable-HTTP server), one of them' });
+  if (s.url !== undefined && (s.args.length || s.network)) ctx.addIssue({ code: 'custom', path: [s.args.length ? 'args' : 'network'], message: 'only means something with `command`' });
+});
+/** A server's name prefixes its tools' names (`notion__search`), so it is one plain word. */
+const mcpName = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*$/, 'is a plain name such as "notion" (letters, digits, "-", "_")').max(30);
 
 const configSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(64),
@@ -190,6 +230,7 @@ const configSchema = z.strictObject({
   host_name: z.string().min(1).max(100).regex(/^[^/\s]+$/, 'is one word without "/"'),
   lease_seconds: z.number().min(5).max(3600),
   max_file_mb: z.number().positive().max(1024),
+  mcp: z.record(mcpName, mcpServer),
 }).partial();
 
 export interface LoadedConfig {

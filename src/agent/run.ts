@@ -6,6 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { toolCallsApproved } from '../run/approval.js';
+import { connectionRecorder } from '../sandbox/egress/job.js';
 import { limitsForRule } from '../sandbox/limits.js';
 import type { JobContext, RunResult } from '../run/context.js';
 import { spentByCondition } from './hooks.js';
@@ -40,10 +42,15 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
     signal: ctx.signal,
     limits,
     startedAt,
-    sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: ctx.rule.sandbox.network, limits }),
+    sandbox: handleFor(choice, { jobId: String(ctx.job.id), workspace: { root: ws.root, input: ws.input, output: ws.output }, network: ctx.rule.sandbox.network, onConnection: connectionRecorder(record), limits }),
     note: record,
   };
-  const tools = toolsFor(toolCtx.sandbox !== undefined);
+  // Connectors (MCP servers) the rule names: their tools beside the built-in ones, closed with the
+  // job. The MCP SDK loads only for a rule that names some.
+  const connectors = ctx.rule.tools.length
+    ? await (await import('../connectors/tools.js')).openConnectors(ctx.rule, { config: ctx.config, home: ctx.paths.home, hide: [ctx.paths.home, ctx.paths.dataDir], note: record, onConnection: connectionRecorder(record), holdChanges: ctx.rule.approve === 'tools' && !toolCallsApproved(ctx.store, ctx.job.id) })
+    : { tools: [], close: async () => undefined };
+  const tools = [...toolsFor(toolCtx.sandbox !== undefined), ...connectors.tools];
   const first = await firstMessage(ctx, ws, chosen.pdfMode, chosen.reader);
   const provider = chosen.provider.origin;
   const said = describeChoice(chosen);
@@ -77,6 +84,7 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
     throw err;
   } finally {
     await closeSandbox(toolCtx);
+    await connectors.close();
   }
   const { staged, ignored } = await collectOutputs(ws, ctx.rule);
   for (const i of ignored) record('outputs', `not published: output/${i.path} (${i.reason})`);

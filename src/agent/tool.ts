@@ -6,7 +6,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { UnrecoverableError, errorMessage } from '../errors.js';
+import { UnrecoverableError, WaitJob, errorMessage } from '../errors.js';
 import { clip } from '../nofollow.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { SandboxLimits } from '../sandbox/limits.js';
@@ -43,6 +43,8 @@ export interface AgentTool<S extends z.ZodObject = z.ZodObject> {
   name: string;
   description: string;
   parameters: S;
+  /** The JSON Schema the model sees, when it comes from elsewhere (a connector's tool) rather than `parameters`. */
+  inputSchema?: Record<string, unknown> | undefined;
   execute(args: z.output<S>, ctx: ToolContext): Promise<ToolOutput>;
 }
 
@@ -55,6 +57,7 @@ export function define<S extends z.ZodObject>(name: string, spec: Omit<AgentTool
  * leaves out `additionalProperties`, and the safe-integer bounds zod gives every integer go.
  */
 export function toApiTool(tool: AgentTool): Anthropic.Tool {
+  if (tool.inputSchema) return { name: tool.name, description: tool.description, input_schema: tool.inputSchema as Anthropic.Tool.InputSchema };
   const json = JSON.stringify(z.toJSONSchema(tool.parameters, { io: 'input' }), (key, value: unknown) =>
     key === '$schema' || (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) || (key === 'minimum' && value === Number.MIN_SAFE_INTEGER) ? undefined : value);
   return { name: tool.name, description: tool.description, input_schema: JSON.parse(json) as Anthropic.Tool.InputSchema };
@@ -73,7 +76,8 @@ export async function runTool(tool: AgentTool | undefined, name: string, input: 
   try {
     return { content: await tool.execute(parsed.data, ctx), isError: false };
   } catch (err) {
-    if (err instanceof UnrecoverableError || ctx.signal.aborted) throw err;
+    // A wait (approve: tools at a connector's call) ends the attempt, as a broken limit does.
+    if (err instanceof UnrecoverableError || err instanceof WaitJob || ctx.signal.aborted) throw err;
     return { content: clip(`${name} failed: ${errorMessage(err)}`, 2000), isError: true };
   }
 }

@@ -11,7 +11,7 @@ import { everyKey } from './credentials.js';
 import { agentSettings } from './settings.js';
 
 /** Step kinds the agent writes; index.ts registers a renderer for each. */
-export const AGENT_KINDS = ['agent', 'prompt', 'assistant', 'thinking', 'tool_call', 'tool_result', 'usage', 'request_error', 'sandbox', 'outputs', 'condition_cache'] as const;
+export const AGENT_KINDS = ['agent', 'prompt', 'assistant', 'thinking', 'tool_call', 'tool_result', 'usage', 'request_error', 'sandbox', 'outputs', 'condition_cache', 'network', 'connector'] as const;
 
 export function cut(text: string, max = agentSettings.logTextMaxChars): string {
   if (text.length <= max) return text;

@@ -7,7 +7,7 @@ import type { Store } from '../queue/store.js';
 import { redact } from '../redact.js';
 import type { Rule } from '../rules/rule.js';
 import { actorData, type Actor } from '../users/actor.js';
-import { AWAITING_APPROVAL, heldPayload, outsideChanges, rememberApproval, type HeldPayload } from '../run/approval.js';
+import { AWAITING_APPROVAL, awaitsToolApproval, heldPayload, outsideChanges, rememberApproval, rememberToolApproval, type HeldPayload } from '../run/approval.js';
 import { finishPublishing, jobDir } from '../run/execute.js';
 import { saveJournal } from '../undo/journal.js';
 
@@ -58,12 +58,27 @@ export function pendingChanges(row: JobRow, rule: Rule | undefined): string[] {
 }
 
 /**
+ * `approve: tools`: the job stopped before a connector call that changes things. Approving lets
+ * its calls through and runs it again (from its first turn, as any next attempt); the model
+ * may then make the call again.
+ */
+function approveToolCalls(deps: DecisionDeps, row: JobRow): Approved {
+  rememberToolApproval(deps.store, row.id);
+  const moved = deps.store.move(row.id, 'queued', { reason: null, run_at: Date.now() }, { from: ['waiting'] });
+  if (!moved) throw new DecisionError(`job ${row.id} was decided by someone else just now`);
+  deps.store.log(row.id, 'approved', `approved ${deps.by}: its connector calls may run; the job runs again`, actorData(deps));
+  deps.events?.emit('job:step', row.id, 'approved', 'connector calls approved');
+  return { job: moved, done: ['its connector calls may run: the job runs again'] };
+}
+
+/**
  * Publishes a held job's staged outputs and applies the `after:` it was held with, then lets
  * `approve: first` stop holding that rule's text. Works with or without the daemon running.
  */
 export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Rule>): Approved {
   const current = deps.store.get(id);
   if (!current) throw new DecisionError(`no job ${id}`);
+  if (awaitsToolApproval(current)) return approveToolCalls(deps, current);
   const rule = rules.get(current.rule);
   if (!rule) {
     if (!heldPayload(current)) throw new DecisionError(notHeld(current));
@@ -106,6 +121,14 @@ export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Ru
 /** Discards a held job's staged outputs and records why; nothing outside the job is touched. */
 export function denyJob(deps: DecisionDeps, id: number, why?: string): JobRow {
   const reason = why?.trim() ? `denied: ${redact(why.trim())}` : 'denied';
+  const current = deps.store.get(id);
+  if (current && awaitsToolApproval(current)) {
+    const moved = deps.store.move(id, 'cancelled', { reason }, { from: ['waiting'] });
+    if (!moved) throw new DecisionError(`job ${id} changed while it was being denied`);
+    deps.store.log(id, 'denied', `${reason} (${deps.by}): the connector call was not made`, actorData(deps));
+    deps.events?.emit('job:cancelled', moved);
+    return moved;
+  }
   takeHeld(deps.store, id, reason);
   fs.rmSync(jobDir(deps.paths.jobsDir, id), { recursive: true, force: true });
   deps.store.log(id, 'denied', `${reason} (${deps.by}); its staged outputs were discarded`, actorData(deps));

@@ -10,6 +10,7 @@ import { missingInboxes } from '../watch/folders.js';
 import type { Rule } from '../rules/rule.js';
 import { providerProblems } from '../rules/providers-check.js';
 import { ruleWarnings } from '../rules/warnings.js';
+import { describeNetwork } from '../sandbox/egress/allowlist.js';
 import { CliError, paths, printJson } from './shared.js';
 
 /** What a part beyond the core says of a rule in `rules check` (src/program: whether it learns a program). */
@@ -38,11 +39,15 @@ export async function rulesCheck(opts: { json?: boolean }): Promise<number> {
   const set = RuleSet.of(p);
   set.reload();
   const loaded = loadConfig(p.configFile);
-  const problems = [...loaded.errors, ...set.errors, ...providerProblems(set.list(), loaded.config, p.configFile)];
-  const warnings = ruleWarnings(set.list(), loaded.config);
+  // The MCP SDK loads only when a rule names connectors.
+  const connectors = set.list().some((r) => r.tools.length)
+    ? await (await import('../connectors/check.js')).connectorProblems(set.list(), loaded.config, p.home)
+    : { errors: [], warnings: [] };
+  const problems = [...loaded.errors, ...set.errors, ...providerProblems(set.list(), loaded.config, p.configFile), ...connectors.errors];
+  const warnings = [...ruleWarnings(set.list(), loaded.config), ...connectors.warnings];
   // Not errors: the rule is right, the folder may come later (Dropbox not set up yet).
   const missing = missingInboxes(set.list(), p.files);
-  const notes = checkNotes ? await checkNotes(set.list(), loaded.config, p.dataDir) : [];
+  const notes = [...(checkNotes ? await checkNotes(set.list(), loaded.config, p.dataDir) : []), ...networkNotes(set.list())];
   if (opts.json) {
     printJson({
       valid: problems.length === 0,
@@ -64,6 +69,11 @@ export async function rulesCheck(opts: { json?: boolean }): Promise<number> {
     process.stdout.write(problems.length === 0 ? `${set.rules.size} rule(s), all valid${warned}\n` : `${problems.length} problem(s) in ${where}${warned}\n`);
   }
   return problems.length === 0 ? 0 : 1;
+}
+
+/** A grant of network is named, every time: `true` is everything, an allowlist its hosts. */
+function networkNotes(rules: readonly Rule[]): RuleNote[] {
+  return rules.filter((r) => r.do && r.sandbox.network !== false).map((r) => ({ rule: r.name, key: 'network', value: r.sandbox.network, text: describeNetwork(r.sandbox.network) }));
 }
 
 /** Hooks that add to a dry run (the agent's `if:` decision). */

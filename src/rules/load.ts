@@ -72,8 +72,9 @@ function parseRules(text: string, file: string, home: string): { rules: Rule[]; 
 const origins = new WeakMap<Rule, { doc: LocatedDoc; at: PathSegment[]; prefix: PathSegment[] }>();
 
 /** FILE:LINE:COL of one of a rule's keys (the rule itself when the key is not written). */
-export function locateRuleKey(rule: Rule, key: string): Location {
+export function locateRuleKey(rule: Rule, key: string, index?: number): Location {
   const origin = origins.get(rule);
-  if (!origin) return { file: rule.source.file, line: rule.source.line, col: 1, field: key };
-  return locate(origin.doc, [...origin.at, key], fieldName([...origin.prefix, key]));
+  const at = index === undefined ? [key] : [key, index];
+  if (!origin) return { file: rule.source.file, line: rule.source.line, col: 1, field: fieldName(at) };
+  return locate(origin.doc, [...origin.at, ...at], fieldName([...origin.prefix, ...at]));
 }

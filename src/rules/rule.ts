@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { resolveFolder } from '../paths.js';
 import { oldKeysIn, underOldNames } from './renamed.js';
+import type { NetworkSetting } from '../sandbox/egress/allowlist.js';
 import type { RuleInput } from './schema.js';
 
 export type ConflictPolicy = 'rename' | 'skip' | 'overwrite';
@@ -41,7 +42,7 @@ export interface Rule {
   catchUp: boolean;
   input?: string | undefined;
   notify: 'always' | 'failures' | 'never';
-  approve: 'never' | 'first' | 'always';
+  approve: 'never' | 'first' | 'always' | 'tools';
   model?: string | undefined;
   /** A named provider of config.yaml's `providers:`; unset: the default one. */
   provider?: string | undefined;
@@ -55,7 +56,9 @@ export interface Rule {
   after: After;
   onConflict: ConflictPolicy;
   poll?: boolean | undefined;
-  sandbox: { network: boolean; maxCommandS: number };
+  /** Connectors whose tools the agent gets: `notion` (all of them) or `notion.search`. @default [] */
+  tools: string[];
+  sandbox: { network: NetworkSetting; maxCommandS: number };
   /** Compiled rules (src/program). `mode` unset: `suggest` where a sandbox can run programs. */
   compile: { mode?: 'off' | 'suggest' | 'auto' | undefined; after: number; recompileAfter: number; maxCostUsd: number };
 }
@@ -102,6 +105,7 @@ export function toRule(input: RuleInput, home: string, source: { file: string; l
     after,
     onConflict: input.on_conflict,
     poll: input.poll,
+    tools: input.tools ?? [],
     sandbox: { network: input.sandbox.network, maxCommandS: input.sandbox.max_command_s },
     compile: { mode: input.compile, after: input.compile_after, recompileAfter: input.recompile_after, maxCostUsd: input.compile_max_cost_usd },
   };

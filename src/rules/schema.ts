@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { parseAllowEntry } from '../sandbox/egress/allowlist.js';
 import { checkGlob } from './glob.js';
 import { checkTemplate } from './template.js';
 
@@ -37,6 +38,16 @@ const action = z
     when: isMapping,
   });
 
+/** `true` (everything), or `{allow: [hosts]}`: only those, through the job's egress proxy. */
+const allowEntry = z.string().superRefine((s, ctx) => {
+  const parsed = parseAllowEntry(s);
+  if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+});
+const network = z.union([
+  z.boolean(),
+  z.strictObject({ allow: z.array(allowEntry, { error: 'is a list of hosts such as ["api.example.org", "*.example.org:443"]' }).min(1, 'names at least one host (or use `network: false`)') }),
+], { error: (issue) => `must be true (every host), false (none), or {allow: [hosts]}, not ${JSON.stringify(issue.input)}` });
+
 const after = z.union([z.literal('keep'), z.literal('trash'), z.strictObject({ move: folder })], {
   error: 'must be keep, trash, or move: FOLDER',
 });
@@ -58,7 +69,8 @@ export const ruleSchema = z
     catch_up: z.boolean().default(false),
     input: folder.optional(),
     notify: z.enum(['always', 'failures', 'never']).default('always'),
-    approve: z.enum(['never', 'first', 'always']).default('never'),
+    /** `tools`: the job waits at the first call of a connector's tool that its server does not mark read-only. */
+    approve: z.enum(['never', 'first', 'always', 'tools']).default('never'),
     model: text.optional(),
     /** A named provider of config.yaml's `providers:`; unset: the default (`provider:`). */
     provider: text.optional(),
@@ -77,8 +89,12 @@ export const ruleSchema = z
     recompile_after: z.number().int().min(1).max(100).default(3),
     compile_max_cost_usd: z.number().positive().default(0.5),
     poll: z.boolean().optional(),
+    /** Connectors (config.yaml's `mcp:`) whose tools the agent may use: `notion`, or `notion.search` for one tool. */
+    tools: z.array(text.regex(/^[A-Za-z0-9_-]+(\.[^\s.][^\s]*)?$/, 'is a connector named in config.yaml\'s mcp: ("notion"), or one of its tools ("notion.search")'), {
+      error: 'is a list of connectors, such as [notion, mail.send]',
+    }).min(1).optional(),
     sandbox: z.strictObject({
-      network: z.boolean().default(false),
+      network: network.default(false),
       /** Longest a single command may run, seconds. */
       max_command_s: z.number().int().min(1).max(3600).default(600),
     }).default({ network: false, max_command_s: 600 }),

@@ -26,7 +26,8 @@ export interface HeldPayload extends FilePayload {
  * until a job of the rule's current text has been approved.
  */
 export function needsApproval(rule: Rule, store: Store): boolean {
-  if (rule.approve === 'never') return false;
+  // `tools` holds a job at a connector's call that changes things (connectors/tools.ts), not its outputs.
+  if (rule.approve === 'never' || rule.approve === 'tools') return false;
   if (rule.approve === 'always') return true;
   const approved = store.getState<string[]>(`approved:${rule.name}`) ?? [];
   return !approved.includes(rule.hash);
@@ -63,6 +64,22 @@ export function holdForApproval(ctx: Pick<JobContext, 'job' | 'rule' | 'step'>, 
   const also = changes.length ? `; it also ${changes.length === 1 ? 'changes a file' : `changes ${changes.length} files`} outside its outputs` : '';
   ctx.step('held', `waiting for approval before publishing ${staged.length} file(s)${also}`, { outputs: staged.map((s) => s.dest), changes });
   return { status: 'waiting', reason: AWAITING_APPROVAL, payload: JSON.stringify(held) };
+}
+
+/** The reason a job waits with when `approve: tools` stopped it at a connector's call that changes things. */
+export const AWAITING_TOOL_APPROVAL = 'awaiting approval of a connector call';
+
+export function awaitsToolApproval(job: Pick<JobRow, 'status' | 'reason'>): boolean {
+  return job.status === 'waiting' && (job.reason ?? '').startsWith(AWAITING_TOOL_APPROVAL);
+}
+
+/** Once approved, the job's next attempt makes its connector calls without stopping again. */
+export function toolCallsApproved(store: Store, jobId: number): boolean {
+  return store.getState<boolean>(`tools-approved:${jobId}`) === true;
+}
+
+export function rememberToolApproval(store: Store, jobId: number): void {
+  store.setState(`tools-approved:${jobId}`, true);
 }
 
 /** The held facts of a job waiting for approval, or undefined for any other job. */

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SandboxError, errorMessage } from '../errors.js';
 import { SANDBOX_ENV, sandboxUser } from './image.js';
+import { PROXY_ENV, SOCKET_DIR_INSIDE, forwardedArgv } from './egress/forwarder.js';
+import { JobEgress } from './egress/job.js';
 import { defaultLimits, formatBytes } from './limits.js';
 import { handOver } from './output.js';
 import { NO_FORK_WORDS, NO_MEMORY_WORDS, supervise, type Started } from './supervise.js';
@@ -76,6 +78,8 @@ class BubblewrapSandbox implements Sandbox {
   private running: number | undefined;
   private closed = false;
   private readonly openedAt = performance.now();
+  /** The job's egress proxy, when its rule has an allowlist. */
+  private egress: Promise<JobEgress> | undefined;
 
   constructor(private readonly features: BwrapFeatures, private readonly stage: string, private readonly opts: SandboxOptions) {}
 
@@ -88,12 +92,14 @@ class BubblewrapSandbox implements Sandbox {
     const { limits, workspace } = this.opts;
     const user = sandboxUser();
     if (process.getuid?.() === 0) await handOver(workspace.output, user.uid, user.gid);
-    return supervise({
+    const { network, onConnection } = this.opts;
+    const egress = typeof network === 'object' ? await (this.egress ??= JobEgress.open({ allow: network.allow, onConnection, owner: user })) : undefined;
+    const result = await supervise({
       limits,
       writable: [workspace.output, path.join(this.stage, 'tmp')],
       openedAt: this.openedAt,
       start: async (timeoutMs, stdout, stderr): Promise<Started> => {
-        const argv = await this.argv(command, timeoutMs);
+        const argv = await this.argv(command, timeoutMs, egress?.dir);
         // detached: its own process group, so a kill reaches bwrap; --die-with-parent takes the rest.
         const child = spawn(argv[0] as string, argv.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: {} });
         this.running = child.pid;
@@ -113,6 +119,8 @@ class BubblewrapSandbox implements Sandbox {
         return undefined;
       },
     }, runOpts);
+    const blocked = egress?.takeBlocked() ?? [];
+    return blocked.length ? { ...result, network: blocked } : result;
   }
 
   private kill(): void {
@@ -121,8 +129,10 @@ class BubblewrapSandbox implements Sandbox {
     }
   }
 
-  private async argv(command: string, timeoutMs: number): Promise<string[]> {
-    const { workspace, network, limits } = this.opts;
+  /** `egressDir`: the job's proxy socket folder (an allowlist): no network but the forwarder to it. */
+  private async argv(command: string, timeoutMs: number, egressDir?: string): Promise<string[]> {
+    const { workspace, limits } = this.opts;
+    const network = this.opts.network === true;
     const f = this.features;
     const root = process.getuid?.() === 0;
     // As root, bwrap would map the sandbox to host uid 0, for which the kernel ignores the
@@ -141,9 +151,10 @@ class BubblewrapSandbox implements Sandbox {
     for (const name of etc) args.push('--ro-bind', `/etc/${name}`, `/etc/${name}`);
     args.push('--proc', '/proc', '--dev', '/dev', '--bind', path.join(this.stage, 'tmp'), '/tmp',
       '--dir', '/workspace', '--ro-bind', src.input, '/workspace/input', '--bind', src.output, '/workspace/output', '--chdir', '/workspace', '--clearenv');
-    for (const kv of SANDBOX_ENV) args.push('--setenv', kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1));
+    if (egressDir) args.push('--ro-bind', egressDir, SOCKET_DIR_INSIDE);
+    for (const kv of egressDir ? [...SANDBOX_ENV, ...PROXY_ENV] : SANDBOX_ENV) args.push('--setenv', kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1));
     args.push('--', 'prlimit', `--as=${limits.memoryBytes}`, `--nproc=${limits.pids}`, `--fsize=${limits.writeCapBytes + 1}`, '--nofile=1024', '--core=0',
-      '--', 'timeout', '-k', '2', (timeoutMs / 1000).toFixed(3), 'sh', '-c', command);
+      '--', 'timeout', '-k', '2', (timeoutMs / 1000).toFixed(3), ...(egressDir ? forwardedArgv(['sh', '-c', command]) : ['sh', '-c', command]));
     if (!root) return [f.bwrap, ...args];
     const user = sandboxUser();
     return [f.unshare, '--mount', '--propagation', 'private', '--', '/bin/sh', '-c',
@@ -155,6 +166,7 @@ class BubblewrapSandbox implements Sandbox {
   async close(): Promise<void> {
     this.closed = true;
     this.kill();
+    await this.egress?.then((e) => e.close(), () => undefined);
     await fs.rm(this.stage, { recursive: true, force: true });
   }
 }

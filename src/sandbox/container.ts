@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import Docker from 'dockerode';
 import { SandboxError, errorMessage } from '../errors.js';
+import { SOCKET_DIR_INSIDE } from './egress/forwarder.js';
 import { statusCode } from './image.js';
 import type { SandboxLimits } from './limits.js';
 
@@ -51,15 +52,17 @@ export async function removeHard(container: Docker.Container): Promise<void> {
   }
 }
 
-export function hostConfig(input: string, output: string, network: boolean, limits: SandboxLimits): Docker.HostConfig {
+/** `egressDir`: the job's proxy socket folder (an allowlist), mounted read-only; the container has no network then. */
+export function hostConfig(input: string, output: string, network: boolean, limits: SandboxLimits, egressDir?: string): Docker.HostConfig {
   return {
-    NetworkMode: network ? 'bridge' : 'none',
+    NetworkMode: network && !egressDir ? 'bridge' : 'none',
     ReadonlyRootfs: true,
     // exec: Docker's default for a tmpfs is noexec, which output/ (a bind) does not have anyway.
     Tmpfs: { '/tmp': `rw,exec,nosuid,nodev,size=${limits.tmpBytes},mode=1777` },
     Mounts: [
       { Type: 'bind', Source: input, Target: `${WORKDIR}/input`, ReadOnly: true },
       { Type: 'bind', Source: output, Target: `${WORKDIR}/output`, ReadOnly: false },
+      ...(egressDir ? [{ Type: 'bind' as const, Source: egressDir, Target: SOCKET_DIR_INSIDE, ReadOnly: true }] : []),
     ],
     CapDrop: ['ALL'],
     SecurityOpt: ['no-new-privileges'],

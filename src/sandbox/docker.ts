@@ -8,6 +8,8 @@ import type Docker from 'dockerode';
 import { SandboxError, errorMessage } from '../errors.js';
 import { JOB_LABEL, OWNER_LABEL, WORKDIR, hostConfig, ownerId, parseCgroupCounters, removeHard } from './container.js';
 import { SANDBOX_ENV, sandboxUser, type ImageStatus } from './image.js';
+import { PROXY_ENV, forwardedCommand } from './egress/forwarder.js';
+import { JobEgress } from './egress/job.js';
 import { formatBytes } from './limits.js';
 import { handOver } from './output.js';
 import { onlyRunnerLeft } from './quiet.js';
@@ -44,6 +46,8 @@ class DockerSandbox implements Sandbox {
   private seen = { oomKills: 0, pidsMax: 0 };
   private readonly openedAt = performance.now();
   private readonly user = sandboxUser();
+  /** The job's egress proxy, when its rule has an allowlist; one for all its containers. */
+  private egress: Promise<JobEgress> | undefined;
 
   constructor(private readonly docker: Docker, readonly imageId: string, private readonly owner: string, private readonly opts: SandboxOptions) {}
 
@@ -55,13 +59,14 @@ class DockerSandbox implements Sandbox {
     if (this.closed) throw new SandboxError('the sandbox of this job is closed');
     const { limits, workspace } = this.opts;
     if (process.getuid?.() === 0) await handOver(workspace.output, this.user.uid, this.user.gid);
-    return supervise({
+    const egress = await this.openEgress();
+    const result = await supervise({
       limits,
       writable: [workspace.output],
       openedAt: this.openedAt,
       start: async (timeoutMs, stdout, stderr) => {
         const job = await this.ensureContainer();
-        const done = job.runner.run(command, timeoutMs, (kind, chunk) => (kind === 'o' ? stdout : stderr).write(chunk)).then(async (r) => {
+        const done = job.runner.run(egress ? forwardedCommand(command) : command, timeoutMs, (kind, chunk) => (kind === 'o' ? stdout : stderr).write(chunk)).then(async (r) => {
           // The daemon works in output/ next: confirmed from the host that nothing of the command runs on.
           if (await onlyRunnerLeft(job.container, job.runnerPid)) return r;
           await this.discardContainer();
@@ -79,6 +84,15 @@ class DockerSandbox implements Sandbox {
       kill: () => this.discardContainer(),
       explain: (exitCode, stderr, timedOut) => this.explain(exitCode, stderr, timedOut),
     }, runOpts);
+    const blocked = egress?.takeBlocked() ?? [];
+    return blocked.length ? { ...result, network: blocked } : result;
+  }
+
+  private openEgress(): Promise<JobEgress | undefined> {
+    const { network, onConnection } = this.opts;
+    if (typeof network !== 'object') return Promise.resolve(undefined);
+    this.egress ??= JobEgress.open({ allow: network.allow, onConnection, owner: this.user });
+    return this.egress;
   }
 
   private async ensureContainer(): Promise<Job> {
@@ -94,20 +108,21 @@ class DockerSandbox implements Sandbox {
   private async createContainer(): Promise<Job> {
     const { jobId, workspace, network, limits } = this.opts;
     if (process.getuid?.() === 0) await handOver(workspace.input, this.user.uid, this.user.gid);
+    const egress = await this.openEgress();
     const container = await this.docker.createContainer({
       name: `dropwork-${jobId.replace(/[^a-zA-Z0-9_.-]/g, '_')}-${Date.now().toString(36)}`,
       Image: this.imageId, // by id: a rebuild during the job does not change what it runs in
       // The runner outlives the job's wall clock only a little, and ends when the daemon's
       // connection does: a container a crashed daemon left behind stops by itself, and the
       // next start removes it.
-      Cmd: Runner.command(Math.ceil(limits.jobWallMs / 1000) + 60),
+      Cmd: Runner.command(Math.ceil(limits.jobWallMs / 1000) + 60, egress ? [...SANDBOX_ENV, ...PROXY_ENV] : SANDBOX_ENV),
       OpenStdin: true,
       StdinOnce: true,
       Labels: { [JOB_LABEL]: jobId, [OWNER_LABEL]: this.owner },
       User: `${this.user.uid}:${this.user.gid}`,
       WorkingDir: WORKDIR,
       Env: SANDBOX_ENV,
-      HostConfig: hostConfig(workspace.input, workspace.output, network, limits),
+      HostConfig: hostConfig(workspace.input, workspace.output, network === true, limits, egress?.dir),
     });
     try {
       const runner = await Runner.start(this.docker, container);
@@ -149,5 +164,6 @@ class DockerSandbox implements Sandbox {
     this.closed = true;
     await this.discardContainer();
     await Promise.all(this.removals); // a removal still under way from a timeout or the write cap
+    await this.egress?.then((e) => e.close(), () => undefined);
   }
 }

@@ -198,7 +198,7 @@ export class Runner {
   }
 
   /** The runner's argv: python3 -I (no module from the working folder) -u -c RUNNER_PY <wall seconds> <env as JSON>. */
-  static command(wallS: number): string[] {
-    return ['python3', '-I', '-u', '-c', RUNNER_PY, String(wallS), JSON.stringify(SANDBOX_ENV)];
+  static command(wallS: number, env: readonly string[] = SANDBOX_ENV): string[] {
+    return ['python3', '-I', '-u', '-c', RUNNER_PY, String(wallS), JSON.stringify(env)];
   }
 }

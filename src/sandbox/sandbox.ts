@@ -4,6 +4,8 @@
  * offered to the model at all).
  */
 import { UnrecoverableError, errorMessage } from '../errors.js';
+import type { NetworkSetting } from './egress/allowlist.js';
+import type { ConnectionRecord } from './egress/proxy.js';
 import type { SandboxLimits } from './limits.js';
 
 export type SandboxKind = 'docker' | 'bubblewrap' | 'none';
@@ -21,8 +23,13 @@ export interface Workspace {
 export interface SandboxOptions {
   jobId: string;
   workspace: Workspace;
-  /** A rule's `sandbox: {network: true}`; off by default. */
-  network: boolean;
+  /**
+   * A rule's `sandbox: {network: ...}`: false (none, the default), true (everything), or
+   * `{allow: [...]}`: no network of its own, only the job's egress proxy (egress/).
+   */
+  network: NetworkSetting;
+  /** Each connection through the egress proxy, as it ends (the job's history). */
+  onConnection?: ((record: ConnectionRecord) => void) | undefined;
   limits: SandboxLimits;
 }
 
@@ -53,6 +60,8 @@ export interface CommandResult {
    * told, and can give the command longer (up to the rule's maximum) or do it another way.
    */
   jobLimit?: boolean;
+  /** Connections the egress proxy refused during the command, one line each, with the reason. */
+  network?: string[];
 }
 
 export interface Sandbox {

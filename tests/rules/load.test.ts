@@ -39,7 +39,7 @@ describe('rule files', () => {
   it('reports every problem of a step at once: a bad on_conflict does not hide a bad template', () => {
     const yaml = 'name: a\nwatch: in\nactions:\n  - rename: "{nme}.pdf"\n    on_conflict: merge\n    colour: red\n  - copy: "{date:QQ}"\n    move: x\nsandbox:\n  network: maybe\n  max_command_s: 0\n';
     expect(load(yaml).errors.map((e) => e.message).sort()).toEqual([
-      'rules/test.yaml:10:3 sandbox.network: must be true or false, not "maybe"',
+      'rules/test.yaml:10:3 sandbox.network: must be true (every host), false (none), or {allow: [hosts]}, not "maybe"',
       'rules/test.yaml:11:3 sandbox.max_command_s: must be at least 1, not 0',
       'rules/test.yaml:4:5 actions[0].rename: unknown placeholder {nme}; known: {name} {ext} {rule} {sha8} {date} {modified:FORMAT} {created:FORMAT}',
       'rules/test.yaml:5:5 actions[0].on_conflict: must be rename, skip or overwrite, not "merge"',
@@ -59,7 +59,7 @@ describe('rule files', () => {
       'rules/test.yaml:7:11 sandbox.netwrok: unknown key "netwrok" (did you mean "network"?)',
       'rules/test.yaml:7:26 sandbox.max_comand_s: unknown key "max_comand_s" (did you mean "max_command_s"?)',
       'rules/test.yaml:8:1 notify: must be always, failures or never, not "failure" (did you mean "failures"?)',
-      'rules/test.yaml:9:1 approve: must be never, first or always, not "frist" (did you mean "first"?)',
+      'rules/test.yaml:9:1 approve: must be never, first, always or tools, not "frist" (did you mean "first"?)',
       'rules/test.yaml:10:1 output_folder: unknown key "output_folder" (did you mean "output"?)',
       'rules/test.yaml:11:1 folder: unknown key "folder" (did you mean "watch"?)',
     ]));

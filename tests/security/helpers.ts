@@ -55,7 +55,11 @@ const BOOKKEEPING = /^(dropwork\.db(-wal|-shm|-journal)?|publish\.lock(-journal)
 /** Both providers the agent speaks: the security suite runs once against each (describe.each). */
 export const APIS: HostileApi[] = ['anthropic', 'openai'];
 
-export async function scene(script: (req: HostileRequest, turn: number) => Reply | Promise<Reply>, opts: { sandbox?: 'docker' | 'bubblewrap' | 'none'; rule?: Record<string, unknown>; api?: HostileApi } = {}): Promise<Scene> {
+/**
+ * `config`: more of config.yaml (connectors under mcp:); `credentials`: more lines of
+ * credentials.env (a connector's secret); `api`: which provider's wire the hostile model speaks.
+ */
+export async function scene(script: (req: HostileRequest, turn: number) => Reply | Promise<Reply>, opts: { sandbox?: 'docker' | 'bubblewrap' | 'none'; rule?: Record<string, unknown>; config?: Record<string, unknown>; credentials?: string; api?: HostileApi } = {}): Promise<Scene> {
   const home = makeHome();
   const canary = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-canary-'));
   fs.writeFileSync(path.join(canary, 'secret.txt'), 'canary secret\n');
@@ -64,8 +68,9 @@ export async function scene(script: (req: HostileRequest, turn: number) => Reply
   const model = await startHostileModel(script, opts.api);
   // The OpenAI side as a person sets it up: a named provider on 127.0.0.1 the rule picks.
   const openai = opts.api === 'openai';
-  writeConfig(home, { sandbox: opts.sandbox ?? 'docker', notify: false, ...(openai ? { providers: { hostile: { api: 'openai', base_url: model.url, model: 'hostile' } } } : { provider: { base_url: model.url } }) });
+  writeConfig(home, { sandbox: opts.sandbox ?? 'docker', notify: false, ...(openai ? { providers: { hostile: { api: 'openai', base_url: model.url, model: 'hostile' } } } : { provider: { base_url: model.url } }), ...opts.config });
   writeKey(home);
+  if (opts.credentials) fs.appendFileSync(path.join(home.dir, 'credentials.env'), opts.credentials);
   writeRule(home, { name: 'receipts', watch: 'inbox/receipts', output: 'outputs/receipts', do: 'Summarise the file into output/summary.md.', max_turns: 200, max_cost_usd: 100, ...(openai ? { provider: 'hostile' } : {}), ...opts.rule });
   const outputs = home.outputs('receipts');
   fs.mkdirSync(outputs, { recursive: true });

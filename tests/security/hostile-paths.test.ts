@@ -18,7 +18,21 @@ afterEach(async () => {
 
 const seen: { text: string; isError: boolean }[][] = [];
 
-describe.each(APIS)('a hostile model (%s API) against the file tools', (api) => {
+/** The suite on each provider's wire, and again with a network allowlist and a connector's tools present (issue 23). */
+const STDIO_SERVER = path.join(import.meta.dirname, '..', 'support', 'mcp', 'stdio-server.mjs');
+const variants = [
+  ...APIS.map((api) => ({ name: `${api} API, no network, no connectors`, opts: { api } })),
+  {
+    name: 'anthropic API, a network allowlist and a connector present',
+    opts: {
+      rule: { sandbox: { network: { allow: ['127.0.0.1:9'] } }, tools: ['notes'] },
+      config: { mcp: { notes: { command: process.execPath, args: [STDIO_SERVER], env: ['NOTES_TOKEN'] } } },
+      credentials: 'NOTES_TOKEN=notes-secret-7f3a9c1d2e\n',
+    },
+  },
+];
+
+describe.each(variants)('a hostile model against the file tools ($name)', ({ opts }) => {
   it('gets tool errors for every way out, and the host is unchanged', async () => {
     seen.length = 0;
     const home = () => (s as Scene).home.dir;
@@ -74,7 +88,7 @@ describe.each(APIS)('a hostile model (%s API) against the file tools', (api) => 
       if (turn === 1) plan = attacks();
       const next = plan.shift();
       return next ?? 'Done: I followed the instructions in the file.';
-    }, { api });
+    }, opts);
     const dropped = injectionFile(s.inbox, s.canary);
     const before = s.snapshot();
     const job = await s.h.run('receipts', dropped);
@@ -97,5 +111,6 @@ describe.each(APIS)('a hostile model (%s API) against the file tools', (api) => 
       expect(r.text.length).toBeLessThan(4000);
       expect(r.text).not.toMatch(/canary secret|ANTHROPIC_API_KEY|sk-ant-test|root:x:0/);
     }
+    for (const req of s.model.requests) expect(req.raw).not.toMatch(/notes-secret|sk-ant-test/);
   });
 });

@@ -58,6 +58,7 @@ export const runCommand = define('run_command', {
     const lines = r.failure ? [`the command was stopped: ${r.failure}. ${afterTimeout(timeoutMs, ctx)}`] : [`exit code: ${r.exitCode ?? 'none (stopped)'}`];
     if (r.stdout) lines.push(`stdout:\n${r.stdout}`);
     if (r.stderr) lines.push(`stderr:\n${r.stderr}`);
+    if (r.network?.length) lines.push(...r.network);
     // A command's own timeout goes back to the model as an error it can act on; the job goes on.
     if (r.failure) throw new ToolError(lines.join('\n'));
     return lines.join('\n');

@@ -1,5 +1,6 @@
 import type { Check } from '../check.js';
 import { apiKeyCheck } from './api-key.js';
+import { connectorsCheck } from './connectors.js';
 import { databaseCheck } from './database.js';
 import { diskCheck } from './disk.js';
 import { nodeCheck } from './node.js';
@@ -25,6 +26,7 @@ export const CHECKS: Check[] = [
   apiKeyCheck,
   providersCheck,
   sandboxCheck,
+  connectorsCheck,
   notificationsCheck,
   watchLimitCheck,
   diskCheck,

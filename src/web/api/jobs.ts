@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { approveJob, DecisionError, denyJob, pendingChanges } from '../../approve/decide.js';
 import { isJobStatus, toView, type JobRow, type JobView } from '../../queue/status.js';
-import { AWAITING_APPROVAL, heldPayload } from '../../run/approval.js';
+import { AWAITING_APPROVAL, AWAITING_TOOL_APPROVAL, awaitsToolApproval, heldPayload } from '../../run/approval.js';
 import { cancelJob, retryJob } from '../../run/control.js';
 import { changesOf } from '../../undo/journal.js';
 import { dashboardActor, type Actor } from '../../users/actor.js';
@@ -14,7 +14,7 @@ import { knownRuleNames, noRuleNamed } from '../../rules/names.js';
 export type JobSummary = JobView & { awaiting_approval: boolean };
 
 function summary(row: JobRow): JobSummary {
-  return { ...toView(row), awaiting_approval: heldPayload(row) !== undefined };
+  return { ...toView(row), awaiting_approval: heldPayload(row) !== undefined || awaitsToolApproval(row) };
 }
 
 /** Local midnight of a YYYY-MM-DD day, as the CLI and the budget count days. */
@@ -78,10 +78,15 @@ export function jobDetail(deps: WebDeps, raw: string | undefined): unknown {
   const row = jobRow(deps, raw);
   const rule = deps.ruleSet().rules.get(row.rule);
   const held = heldPayload(row);
-  const approval = held && {
+  const approval = held ? {
     outputs: held.staged.map((s, index) => ({ index, dest: s.dest, name: path.basename(s.dest), on_conflict: s.onConflict, exists: fs.existsSync(s.dest) })),
     changes: pendingChanges(row, rule),
-  };
+  } : awaitsToolApproval(row) ? {
+    // approve: tools: the connector call the job stopped before, as its reason shows it.
+    tool_call: (row.reason ?? '').slice(AWAITING_TOOL_APPROVAL.length + 2),
+    outputs: [],
+    changes: [],
+  } : undefined;
   const log = deps.store.logs(row.id).map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), kind: e.kind, message: e.message, data: parseData(e.data) }));
   return {
     job: summary(row),

@@ -5,6 +5,7 @@ import { toView } from '../../queue/status.js';
 import { isIgnoredName, isInside } from '../../rules/match.js';
 import type { Rule } from '../../rules/rule.js';
 import { needsApproval } from '../../run/approval.js';
+import { describeNetwork } from '../../sandbox/egress/allowlist.js';
 import { missingInboxes } from '../../watch/folders.js';
 import { currentProgram } from '../../program/store.js';
 import { walkFolder } from '../../watch/scan.js';
@@ -49,6 +50,8 @@ export function listRules(deps: WebDeps): unknown {
       output: rule.output,
       schedule: rule.schedule ?? null,
       approve: rule.approve,
+      /** "network: all (...)", "network: only api.notion.com", or null for none: a grant is always shown. */
+      network: rule.do && rule.sandbox.network !== false ? describeNetwork(rule.sandbox.network) : null,
       holds_next_job: needsApproval(rule, deps.store),
       after: rule.after.kind === 'move' ? `move to ${rule.after.folder}` : rule.after.kind,
       valid: !stale,

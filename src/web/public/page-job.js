@@ -82,6 +82,17 @@ export function mountJob(main, { params }) {
     const denyForm = h('form', { class: 'deny-form', hidden: true, onsubmit: (e) => { e.preventDefault(); act('deny', { reason: reason.value }, () => `Job ${id} denied; nothing was published`); } },
       reason, h('button', { class: 'button danger', type: 'submit' }, 'Deny'),
       h('button', { class: 'button subtle', type: 'button', onclick: () => { denyForm.hidden = true; } }, 'Keep waiting'));
+    if (a.tool_call) {
+      approvalSlot.replaceChildren(h('section', { class: 'card approval', 'aria-label': 'Approval' },
+        h('h2', null, 'Waiting for your approval'),
+        h('p', null, 'The job stopped before a connector call that changes things. Approving runs the job again with its connector calls allowed:'),
+        h('pre', { class: 'tool-call' }, a.tool_call),
+        h('div', { class: 'actions' },
+          h('button', { class: 'button primary', onclick: () => act('approve', {}, () => 'Approved: the job runs again') }, 'Approve the call'),
+          h('button', { class: 'button danger-outline', onclick: () => { denyForm.hidden = false; reason.focus(); } }, 'Deny…')),
+        denyForm));
+      return;
+    }
     const note = (o) => {
       if (!o.exists) return null;
       if (o.on_conflict === 'overwrite') return h('span', { class: 'tag warn' }, 'replaces the existing file');

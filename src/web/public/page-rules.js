@@ -118,6 +118,7 @@ export function mountRules(main) {
       h('span', { class: 'tag' }, rule.kind === 'agent' ? 'agent' : 'plain steps'),
       rule.approve !== 'never' ? h('span', { class: 'tag warn', title: rule.holds_next_job ? 'the next job waits for approval' : 'approved for this version of the rule' }, `approve: ${rule.approve}`) : null,
       rule.schedule ? h('span', { class: 'tag' }, `schedule ${rule.schedule}`) : null,
+      rule.network ? h('span', { class: rule.network.startsWith('network: all') ? 'tag warn' : 'tag', title: 'what the commands of this rule\'s jobs may reach' }, rule.network) : null,
     ];
     return h('section', { class: 'card rule', id: rule.name },
       h('div', { class: 'rule-head' }, h('h2', null, rule.name), h('div', { class: 'badges' }, badges)),
