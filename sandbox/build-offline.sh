@@ -11,7 +11,7 @@
 set -euo pipefail
 
 IMAGE=dropwork-sandbox:latest   # keep in step with SANDBOX_IMAGE in src/sandbox/image.ts
-LABEL_VERSION=1                 # keep in step with SANDBOX_IMAGE_VERSION there
+LABEL_VERSION=2                 # keep in step with SANDBOX_IMAGE_VERSION there
 SUITE=bookworm
 PACKAGES=(python3 python3-pypdf python3-pdfminer python3-openpyxl python3-docx
           python3-reportlab python3-pil poppler-utils qpdf ca-certificates curl)
@@ -25,10 +25,14 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-if [ "$FORCE" = 0 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  echo "build-offline: $IMAGE already exists (use --force to rebuild)" >&2
+# An image of an older version (its packages changed since: curl joined in version 2) is rebuilt,
+# so a machine that built the sandbox once is not left with one the tests and rules cannot use.
+have=$(docker image inspect -f '{{index .Config.Labels "dropwork.sandbox"}}' "$IMAGE" 2>/dev/null || true)
+if [ "$FORCE" = 0 ] && [ "$have" = "$LABEL_VERSION" ]; then
+  echo "build-offline: $IMAGE (version $LABEL_VERSION) already exists (use --force to rebuild)" >&2
   exit 0
 fi
+[ -z "$have" ] || [ "$have" = "$LABEL_VERSION" ] || echo "build-offline: $IMAGE is version $have, this dropwork needs $LABEL_VERSION: rebuilding" >&2
 [ "$(id -u)" = 0 ] || { echo "build-offline: must run as root (debootstrap, chroot)" >&2; exit 1; }
 
 start=$(date +%s)

@@ -11,7 +11,7 @@ export const SANDBOX_IMAGE = 'dropwork-sandbox:latest';
  * (packages, user), in the Dockerfile and build-offline.sh too: an older image then
  * counts as outdated rather than failing jobs in odd ways.
  */
-export const SANDBOX_IMAGE_VERSION = '1';
+export const SANDBOX_IMAGE_VERSION = '2';
 /** The user the image declares; commands run as this uid when the daemon is root. */
 export const SANDBOX_UID = 10001;
 export const SANDBOX_GID = 10001;
