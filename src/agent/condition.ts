@@ -38,6 +38,8 @@ export interface ConditionInput {
   store: Store;
   file: string | null;
   sha256: string | null;
+  /** Where to read `file` from: the job's original as opened (never by its name again). */
+  readFrom?: string;
   signal: AbortSignal;
   record?: Recorder | undefined;
   addUsage?: ((u: Usage) => void) | undefined;
@@ -64,7 +66,7 @@ export async function decideCondition(input: ConditionInput): Promise<Decision> 
   if (kept) return { ...kept, cached: true, costUsd: 0 };
   const creds = readyToAsk(store, config, input.paths.home);
   const model = config.condition_model;
-  const content = await conditionContent(input.file, rule.input, config.provider.pdf);
+  const content = await conditionContent(input.file, rule.input, config.provider.pdf, input.readFrom);
   const params: Anthropic.MessageStreamParams = {
     model,
     max_tokens: MAX_TOKENS,
