@@ -88,7 +88,7 @@ export async function runCompileJob(ctx: JobContext): Promise<RunResult> {
   // at most MAX_PROGRAM_BYTES, and read through what was opened.
   let programSource: string | undefined;
   try {
-    programSource = readFileIn(ws.output, 'program/main.py', { shown: 'output/program/main.py', maxBytes: MAX_PROGRAM_BYTES })?.toString('utf8');
+    programSource = readProgram(ws.output);
   } catch (err) {
     if (!(err instanceof ToolError)) throw err;
     const p = addProgram(ctx.store.db, { ...base, status: 'not_compilable', reason: `its program was refused: ${err.message}`, replay: [] });
@@ -117,6 +117,15 @@ export async function runCompileJob(ctx: JobContext): Promise<RunResult> {
     ? `program v${p.version} reproduced all ${replay.length} examples and is approved (compile: auto): new files run it, without the model`
     : `a program is ready: v${p.version} reproduced all ${replay.length} examples; see it with \`dropwork rules program ${ctx.rule.name}\`, and approve it with --approve`, { version: p.version, status: p.status });
   return done(ws.output);
+}
+
+/**
+ * The program a compile job's model wrote: output/program/main.py as a regular file of at most
+ * MAX_PROGRAM_BYTES, opened without following a link at any step (a ToolError says why not);
+ * undefined when there is none.
+ */
+export function readProgram(output: string): string | undefined {
+  return readFileIn(output, 'program/main.py', { shown: 'output/program/main.py', maxBytes: MAX_PROGRAM_BYTES })?.toString('utf8');
 }
 
 /** A compile job publishes nothing: its output/ was the model's scratch space. */
