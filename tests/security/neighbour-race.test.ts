@@ -163,7 +163,7 @@ describe.runIf(HAVE)('a neighbour flipping a folder against a link while the hos
     const names = Array.from({ length: 3000 }, (_, i) => `x-${i}.txt`);
     // Same size as the public ones: only the folder tells them apart.
     const when = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
-    const { root, d, priv } = arena(names, () => 'private-content\n', when);
+    const { root, d, priv } = arena(names, () => 'secret content\n', when);
     const done = path.join(st!.root, 'done');
     const seen = { size: PUBLIC.length, mtimeMs: when.getTime() };
     const rule = { after: { kind: 'move' as const, folder: done }, watch: [root] };
@@ -176,7 +176,7 @@ describe.runIf(HAVE)('a neighbour flipping a folder against a link while the hos
     }, 2000);
     const privNow = fs.readdirSync(priv);
     if (privNow.length !== names.length + 1) t.leaks.push(`${names.length + 1 - privNow.length} private file(s) moved`);
-    for (const f of fs.existsSync(done) ? fs.readdirSync(done) : []) if (fs.readFileSync(path.join(done, f), 'utf8') === 'private-content\n') t.leaks.push(`moved ${f}`);
+    for (const f of fs.existsSync(done) ? fs.readdirSync(done) : []) if (fs.readFileSync(path.join(done, f), 'utf8') === 'secret content\n') t.leaks.push(`moved ${f}`);
     expectNoLeaks(t, 200);
   }, 60_000);
 
