@@ -46,7 +46,7 @@ interface Tally { tries: number; refused: number; leaks: string[] }
  * A shared root holding the neighbour's folder `d` (public files) and a private folder with the
  * same names holding secrets; `names` are made in both. Returns the folder and the private one.
  */
-function arena(names: string[], secretOf: (name: string) => string = () => `SECRET ${Math.random()}\n`, mtime?: Date): { root: string; d: string; priv: string; secrets: Map<string, string> } {
+function arena(names: string[], secretOf: (name: string) => string = () => `SECRET ${Math.random()}\n`, mtime?: Date, flip: 'exchange' | 'mv' = 'exchange'): { root: string; d: string; priv: string; secrets: Map<string, string> } {
   st = stage();
   const n = neighbour();
   const root = st.shared('shared');
@@ -63,9 +63,27 @@ function arena(names: string[], secretOf: (name: string) => string = () => `SECR
     fs.writeFileSync(path.join(priv, name), secret, { mode: 0o600 });
     if (mtime) for (const p of [path.join(d, name), path.join(priv, name)]) fs.utimesSync(p, mtime, mtime);
   }
-  // Flip d against a link to the private folder, for ever (until the test stops it).
-  swapper = n.spawn(`cd ${root} && while :; do mv d d.real; ln -s ${priv} d; rm d; mv d.real d; done`);
+  // The watcher's test flips with mv + ln (the name is missing for a moment): exchanges as fast as
+  // renameat2 goes flood chokidar with events it re-reads the folder for.
+  swapper = flip === 'exchange' ? exchanger(n, root, 'd', priv) : n.spawn(`cd ${root} && while :; do mv d d.real; ln -s ${priv} d; rm d; mv d.real d; done`);
   return { root, d, priv, secrets };
+}
+
+/**
+ * Flips `name` in `dir` between the neighbour's real folder and a link to `target`, for ever
+ * (until the test stops it), with renameat2(RENAME_EXCHANGE): the name is never missing, so no
+ * host operation can find the gap and make the folder anew.
+ */
+function exchanger(n: ReturnType<typeof neighbour>, dir: string, name: string, target: string): ChildProcess {
+  n.sh(`ln -s ${target} ${dir}/${name}.link`);
+  const script = path.join(st!.root, 'exchange.py');
+  fs.writeFileSync(script, [
+    'import ctypes, sys',
+    'libc = ctypes.CDLL(None)',
+    'a, b = sys.argv[1].encode(), sys.argv[2].encode()',
+    'while True: libc.renameat2(-100, a, -100, b, 2)',
+  ].join('\n'), { mode: 0o644 });
+  return n.spawn(`exec python3 ${script} ${dir}/${name} ${dir}/${name}.link`);
 }
 
 async function during(run: (t: Tally) => void | Promise<void>, ms = RUN_MS): Promise<Tally> {
@@ -110,7 +128,7 @@ describe.runIf(HAVE)('a neighbour flipping a folder against a link while the hos
   }, 60_000);
 
   it('the watcher (real chokidar) never reports the file behind the link', async () => {
-    const { root, d } = arena(['sub/x.txt'], () => `${'S'.repeat(4321)}\n`);
+    const { root, d } = arena(['sub/x.txt'], () => `${'S'.repeat(4321)}\n`, undefined, 'mv');
     const arrived: ArrivedFile[] = [];
     const w = new InboxWatcher({ folder: root, recursive: true, poll: false, pollIntervalMs: 100, settleMs: 0, exclude: [], onFile: (f) => arrived.push(f), onMode: () => undefined, onError: () => undefined });
     closers.push(() => w.close());
@@ -150,7 +168,7 @@ describe.runIf(HAVE)('a neighbour flipping a folder against a link while the hos
     }, 2000);
     if (swapper) await stop(swapper);
     swapper = undefined;
-    const real = fs.existsSync(path.join(root, 'd.real')) ? path.join(root, 'd.real') : d;
+    const real = fs.lstatSync(d).isDirectory() ? d : path.join(root, 'd.link');
     const ledger = fs.readFileSync(path.join(real, 'ledger.csv'), 'utf8');
     if (ledger.includes(secrets.get('ledger.csv') as string)) t.leaks.push('the secret was appended into the shared ledger');
     const privNow = fs.readdirSync(priv).sort();
@@ -225,7 +243,7 @@ describe.runIf(HAVE)('a neighbour flipping a folder against a link while the hos
     const output = st.shared('output');
     n.sh(`mkdir ${output}/program && echo 'print(1)' > ${output}/program/main.py`);
     fs.writeFileSync(path.join(st.privateDir, 'main.py'), 'ANTHROPIC_API_KEY=sk-ant-secret\n', { mode: 0o600 });
-    swapper = n.spawn(`cd ${output} && while :; do mv program p.real; ln -s ${st.privateDir} program; rm program; mv p.real program; done`);
+    swapper = exchanger(n, output, 'program', st.privateDir);
     const t = await during((tally) => {
       try {
         const got = readProgram(output);
