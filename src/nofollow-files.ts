@@ -105,7 +105,7 @@ export function openFileIn(base: string, rel: string, opts: { shown?: string; ma
 export function baseOf(file: string, roots: readonly string[]): { base: string; rel: string } {
   const abs = path.resolve(file);
   let best: string | undefined;
-  for (const r of roots) {
+  for (const r of roots ?? []) {
     const root = path.resolve(r);
     const rel = path.relative(root, abs);
     if (rel && !rel.startsWith('..') && !path.isAbsolute(rel) && (!best || root.length > best.length)) best = root;
