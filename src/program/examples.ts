@@ -54,7 +54,7 @@ function copyPrefix(from: string, to: string, length: number): void {
  * an output in the outputs folder, both places others may write. Never through a link.
  */
 function openShared(file: string, rule: Rule): OpenedFile {
-  const roots = [rule.output, ...rule.watch, ...(rule.after.kind === 'move' ? [rule.after.folder] : [])];
+  const roots = [rule.output, ...(rule.watch ?? []), ...(rule.after?.kind === 'move' ? [rule.after.folder] : [])];
   const opened = openFileUnder(file, roots);
   if (!opened) throw new Error(`${file} is gone`);
   return opened;
