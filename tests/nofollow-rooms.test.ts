@@ -55,7 +55,7 @@ const ALLOWED: Record<string, { fns: string[]; why: string }> = {
   'publish/conflict.ts': { fns: ['existsSync'], why: 'nextFreeName for callers outside the outputs folders; publishing itself numbers names in its held folder' },
   'publish/content.ts': { fns: ['openSync', 'statSync'], why: 'hashes paths its callers opened without following (/proc/self/fd/N) or staged in the job\'s folder' },
   'publish/lock.ts': { fns: ['mkdirSync'], why: OWN },
-  'publish/publish.ts': { fns: ['copyFileSync', 'linkSync', 'openSync', 'renameSync', 'rmSync', 'statSync'], why: HELD },
+  'publish/publish.ts': { fns: ['copyFileSync', 'linkSync', 'openSync', 'renameSync', 'rmSync', 'statSync'], why: `${HELD}; statSync of the staged source (job's folder); rmSync in removeLeftoverTemps of dropwork's exact temporary names at start (links not descended)` },
   'publish/real-folders.ts': { fns: ['lstatSync'], why: 'looks (lstat, never follows) to say which step of an output\'s folder is a link, after openFolder refused it' },
   'publish/sparse.ts': { fns: ['copyFile', 'copyFileSync', 'stat', 'statSync'], why: 'copies paths its callers opened without following (/proc/self/fd/N) into the job\'s folder or a held folder' },
   'run/after.ts': { fns: ['copyFileSync', 'existsSync', 'renameSync', 'rmSync'], why: `${HELD}; existsSync of the trash entry it just made` },

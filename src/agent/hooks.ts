@@ -8,7 +8,6 @@ import { resolvePaths } from '../paths.js';
 import { openStore } from '../queue/open.js';
 import { RuleSet } from '../rules/registry.js';
 import type { JobContext } from '../run/context.js';
-import { sha256File } from '../watch/fingerprint.js';
 import { hashOpenedAsync, openOriginal } from '../nofollow-files.js';
 import { decideCondition } from './condition.js';
 import { formatUsd } from './pricing.js';
@@ -55,14 +54,18 @@ export async function dryRunCondition(ruleName: string, file: string): Promise<s
   if (!rule?.if) return [];
   const config = loadConfig(paths.configFile).config;
   const store = openStore(paths);
+  let opened: ReturnType<typeof openOriginal> | undefined;
   try {
-    const d = await decideCondition({ rule, config, paths, store, file, sha256: await sha256File(file), signal: AbortSignal.timeout(120_000) });
+    // The dashboard's condition test names a file of an inbox: opened once, never through a link.
+    opened = openOriginal(file, rule.watch);
+    const d = await decideCondition({ rule, config, paths, store, file, readFrom: opened.path, sha256: await hashOpenedAsync(opened), signal: AbortSignal.timeout(120_000) });
     const how = d.cached ? `decided before by ${d.model}` : `${d.model}, ${formatUsd(d.costUsd)}`;
     return [`if: ${rule.if}`, `  ${d.match ? 'yes' : 'no'}: ${d.reason} (${how})`, ...(d.match ? [] : ['  so the job would be skipped'])];
   } catch (err) {
     const why = err instanceof DropworkError ? err.message : errorMessage(err);
     return [`if: ${rule.if}`, `  cannot decide now: ${why}`];
   } finally {
+    opened?.close();
     store.close();
   }
 }
