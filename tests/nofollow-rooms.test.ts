@@ -78,7 +78,7 @@ const ALLOWED: Record<string, { fns: string[]; why: string }> = {
   'watch/folders.ts': { fns: ['existsSync'], why: 'whether an inbox itself exists (the person\'s folder)' },
   'watch/inboxes.ts': { fns: ['existsSync', 'lstatSync', 'mkdirSync'], why: 'inboxes themselves, and the kind of an entry (no content); files are settled by the watcher and hashed by hashDrop' },
   'watch/scan.ts': { fns: ['readdirSync'], why: 'names for sweeps; each entry is checked below the inbox by the watcher (lstatBelow) before it counts' },
-  'watch/watcher.ts': { fns: ['readlinkSync'], why: 'the text of a link reported as a link (never followed)' },
+  'watch/watcher.ts': { fns: ['lstatSync', 'readlinkSync'], why: 'lstat of an entry right in the inbox (the last step is not followed; deeper ones go through entryStat); the text of a link reported as a link' },
   'watch/writers.ts': { fns: ['readFileSync', 'readdirSync', 'readlinkSync'], why: '/proc only: which processes hold a file open' },
   'web/api/files.ts': { fns: ['createReadStream', 'realpathSync'], why: 'realpath to judge a request; the file sent is opened from / with no link followed and streamed from its descriptor' },
 };

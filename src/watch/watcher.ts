@@ -226,6 +226,8 @@ export class InboxWatcher {
     const rel = path.relative(this.opts.folder, file);
     if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
     try {
+      // Right in the inbox: lstat does not follow the last step, and the inbox is the base.
+      if (!rel.includes(path.sep)) return fs.lstatSync(file);
       return entryStat(this.opts.folder, rel.split(path.sep).join('/'));
     } catch {
       return undefined;
