@@ -19,21 +19,22 @@ const IMAGE_EDGE = 768;
 
 const text = (t: string): Anthropic.TextBlockParam => ({ type: 'text', text: t });
 
-export async function conditionContent(file: string | null, input: string | undefined, pdfMode: 'document' | 'text', images = true): Promise<Block[]> {
+export async function conditionContent(file: string | null, input: string | undefined, pdfMode: 'document' | 'text', images = true, readFrom = file): Promise<Block[]> {
   if (!file) {
     const names = input && fs.existsSync(input) ? fs.readdirSync(input).filter((n) => !n.startsWith('.')).slice(0, 50) : [];
     return [text(`A scheduled run. Its input folder holds ${names.length ? names.join(', ') : 'nothing'}.`)];
   }
   const name = path.basename(file);
-  const facts = await factsOf(file, name);
+  const at = readFrom ?? file;
+  const facts = await factsOf(at, name);
   const about = text(`File: ${name} (${describeFacts(facts)})`);
   switch (facts.kind) {
     case 'text': {
-      const head = fs.readFileSync(file).subarray(0, HEAD_CHARS * 2).toString(facts.encoding === 'latin1' ? 'latin1' : 'utf8').slice(0, HEAD_CHARS);
+      const head = fs.readFileSync(at).subarray(0, HEAD_CHARS * 2).toString(facts.encoding === 'latin1' ? 'latin1' : 'utf8').slice(0, HEAD_CHARS);
       return [about, text(`<file_start>\n${head}\n</file_start>`)];
     }
     case 'pdf': {
-      const data = fs.readFileSync(file);
+      const data = fs.readFileSync(at);
       const got = await pdfText(data, 1, PDF_PAGES).catch(() => undefined);
       const words = got?.text.replace(/--- page \d+ ---/g, '').trim() ?? '';
       if (words) return [about, text(`<first_pages>\n${got?.text.slice(0, HEAD_CHARS)}\n</first_pages>`)];
@@ -46,7 +47,7 @@ export async function conditionContent(file: string | null, input: string | unde
     case 'tiff': {
       // A model without vision (`vision: false`) judges by the name and the facts.
       if (!images) return [about];
-      const img = await prepareImage(fs.readFileSync(file), facts, IMAGE_EDGE).catch(() => undefined);
+      const img = await prepareImage(fs.readFileSync(at), facts, IMAGE_EDGE).catch(() => undefined);
       return img ? [img.block, about] : [about];
     }
     default:

@@ -38,6 +38,8 @@ export interface ConditionInput {
   store: Store;
   file: string | null;
   sha256: string | null;
+  /** Where to read `file` from: the job's original as opened (never by its name again). */
+  readFrom?: string;
   signal: AbortSignal;
   record?: Recorder | undefined;
   addUsage?: ((u: Usage) => void) | undefined;
@@ -82,7 +84,7 @@ export async function decideCondition(input: ConditionInput): Promise<Decision> 
   const provider: Provider = await openProvider(settings, creds);
   const { supports } = provider;
   const pdfMode = supports.pdf && config.provider.pdf === 'document' ? 'document' : 'text';
-  const content = await conditionContent(input.file, rule.input, pdfMode, supports.vision);
+  const content = await conditionContent(input.file, rule.input, pdfMode, supports.vision, input.readFrom);
   const params: Anthropic.MessageStreamParams = {
     model,
     max_tokens: MAX_TOKENS,

@@ -18,7 +18,8 @@ import { closeSandbox } from '../agent/tools/run_command.js';
 import { toolsFor } from '../agent/tools/index.js';
 import { recorder } from '../agent/transcript.js';
 import { openWorkspace } from '../agent/workspace/workspace.js';
-import { SkipJob, UnrecoverableError } from '../errors.js';
+import { SkipJob, ToolError, UnrecoverableError } from '../errors.js';
+import { readFileIn } from '../nofollow-files.js';
 import type { JobContext, RunResult } from '../run/context.js';
 import { limitsForRule } from '../sandbox/limits.js';
 import { loadExample, type Example } from './examples.js';
@@ -81,19 +82,24 @@ export async function runCompileJob(ctx: JobContext): Promise<RunResult> {
     await closeSandbox(toolCtx);
   }
   const base = { rule: ctx.rule.name, taskHash: hash, examples: examples.map((e) => e.job), compileJob: ctx.job.id };
-  const file = path.join(ws.output, 'program', 'main.py');
-  if (!fs.existsSync(file)) {
+  // output/ was the model's to write: program/main.py may be a link to a secret, a FIFO that
+  // would stop the daemon, or a folder. It is opened without following, as a regular file of
+  // at most MAX_PROGRAM_BYTES, and read through what was opened.
+  let programSource: string | undefined;
+  try {
+    programSource = readProgram(ws.output);
+  } catch (err) {
+    if (!(err instanceof ToolError)) throw err;
+    const p = addProgram(ctx.store.db, { ...base, status: 'not_compilable', reason: `its program was refused: ${err.message}`, replay: [] });
+    ctx.step(COMPILE_STEP, `program v${p.version} is not offered: ${p.reason ?? ''}`);
+    return done(ws.output);
+  }
+  if (programSource === undefined) {
     const cannot = CANNOT.exec(finalText);
     if (!cannot) throw new UnrecoverableError('the compile job wrote no output/program/main.py');
     const reason = `cannot be compiled: ${(cannot[1] ?? '').trim() || 'the model said so'}`;
     addProgram(ctx.store.db, { ...base, status: 'not_compilable', reason, replay: [] });
     ctx.step(COMPILE_STEP, `the rule is marked not compilable (${reason}); it runs on the agent as before`);
-    return done(ws.output);
-  }
-  const programSource = fs.readFileSync(file, 'utf8');
-  if (Buffer.byteLength(programSource) > MAX_PROGRAM_BYTES) {
-    const p = addProgram(ctx.store.db, { ...base, status: 'not_compilable', reason: `its program is larger than ${MAX_PROGRAM_BYTES / 1000} KB`, source: programSource, replay: [] });
-    ctx.step(COMPILE_STEP, `program v${p.version} is not offered: ${p.reason ?? ''}`);
     return done(ws.output);
   }
   const replay = await replayAll(choice.backend, programSource, examples, path.join(ctx.workdir, 'replay'), limits, ctx.signal);
@@ -110,6 +116,15 @@ export async function runCompileJob(ctx: JobContext): Promise<RunResult> {
     ? `program v${p.version} reproduced all ${replay.length} examples and is approved (compile: auto): new files run it, without the model`
     : `a program is ready: v${p.version} reproduced all ${replay.length} examples; see it with \`dropwork rules program ${ctx.rule.name}\`, and approve it with --approve`, { version: p.version, status: p.status });
   return done(ws.output);
+}
+
+/**
+ * The program a compile job's model wrote: output/program/main.py as a regular file of at most
+ * MAX_PROGRAM_BYTES, opened without following a link at any step (a ToolError says why not);
+ * undefined when there is none.
+ */
+export function readProgram(output: string): string | undefined {
+  return readFileIn(output, 'program/main.py', { shown: 'output/program/main.py', maxBytes: MAX_PROGRAM_BYTES })?.toString('utf8');
 }
 
 /** A compile job publishes nothing: its output/ was the model's scratch space. */

@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { openFileUnder, type OpenedFile } from '../nofollow-files.js';
 import type { Paths } from '../paths.js';
 import type { JobRow } from '../queue/status.js';
 import type { Rule } from '../rules/rule.js';
@@ -49,6 +50,17 @@ function copyPrefix(from: string, to: string, length: number): void {
 }
 
 /**
+ * Opens a file the job read or published: the input in its inbox (or where after: moved it),
+ * an output in the outputs folder, both places others may write. Never through a link.
+ */
+function openShared(file: string, rule: Rule): OpenedFile {
+  const roots = [rule.output, ...(rule.watch ?? []), ...(rule.after?.kind === 'move' ? [rule.after.folder] : [])];
+  const opened = openFileUnder(file, roots);
+  if (!opened) throw new Error(`${file} is gone`);
+  return opened;
+}
+
+/**
  * Keeps the job as an example; returns its folder, or why it cannot be one (the input or an
  * output already changed since, an output outside the outputs folder). Call right after success.
  */
@@ -64,7 +76,8 @@ export function keepExample(paths: Paths, rule: Rule, job: JobRow, changes: read
     const name = path.basename(job.file);
     fs.mkdirSync(path.join(temp, 'input'), { recursive: true });
     const input = path.join(temp, 'input', name);
-    fs.copyFileSync(source, input);
+    const original = openShared(source, rule);
+    try { fs.copyFileSync(original.path, input); } finally { original.close(); }
     if (factsOf(input).sha256 !== job.sha256) return { why: 'the input changed after the job' };
     const outputs: ExampleOutput[] = [];
     for (const c of changes) {
@@ -74,8 +87,13 @@ export function keepExample(paths: Paths, rule: Rule, job: JobRow, changes: read
       const after = path.join(temp, 'after', rel);
       fs.mkdirSync(path.dirname(after), { recursive: true });
       // Later jobs may have appended more (a ledger): the job's result is the file's first c.size bytes.
-      if (sha256Prefix(c.path, c.size) !== c.sha256) return { why: `${rel} changed after the job` };
-      copyPrefix(c.path, after, c.size);
+      const published = openShared(c.path, rule);
+      try {
+        if (sha256Prefix(published.path, c.size) !== c.sha256) return { why: `${rel} changed after the job` };
+        copyPrefix(published.path, after, c.size);
+      } finally {
+        published.close();
+      }
       if (c.kind !== 'created') {
         const before = path.join(temp, 'before', rel);
         fs.mkdirSync(path.dirname(before), { recursive: true });

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SandboxLimits } from '../sandbox/limits.js';
+import { readFileIn } from '../nofollow-files.js';
 import { listOutputFiles } from '../sandbox/output.js';
 import type { SandboxBackend } from '../sandbox/sandbox.js';
 import { compareOutputs } from './compare.js';
@@ -14,11 +15,16 @@ import { afterOf, beforeOf, inputOf, type Example } from './examples.js';
 import { runFailure, runProgram } from './exec.js';
 import type { ReplayResult } from './store.js';
 
-/** What output/ holds after a run that differs from what it held before: the program's outputs. */
+/**
+ * What output/ holds after a run that differs from what it held before: the program's outputs.
+ * The program wrote output/: each file is opened without following links (a file swapped for a
+ * link to a secret after the listing is refused, never read).
+ */
 export async function writtenFiles(output: string, before: ReadonlyMap<string, Buffer>): Promise<Map<string, Buffer>> {
   const written = new Map<string, Buffer>();
   for (const rel of (await listOutputFiles(output)).files) {
-    const content = fs.readFileSync(path.join(output, rel));
+    const content = readFileIn(output, rel, { shown: `output/${rel}` });
+    if (!content) continue;
     const was = before.get(rel);
     if (!was || !was.equals(content)) written.set(rel, content);
   }

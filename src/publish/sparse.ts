@@ -32,6 +32,14 @@ function viaCp(st: fs.Stats): boolean {
 
 const CP_ARGS = ['--sparse=always', '--reflink=auto', '--'];
 
+/**
+ * A path for cp, another process: files opened without following are named /proc/self/fd/N
+ * (nofollow-files.ts), which in cp would be cp's own descriptors; /proc/PID/fd/N is ours.
+ */
+function forChild(p: string): string {
+  return p.startsWith('/proc/self/') ? `/proc/${process.pid}/${p.slice('/proc/self/'.length)}` : p;
+}
+
 /** `st`: the source's stats when the caller has them already (one stat fewer). */
 export async function copyKeepingHoles(src: string, dest: string, st?: fs.Stats): Promise<void> {
   const stats = st ?? (await fs.promises.stat(src));
@@ -47,7 +55,7 @@ export async function copyKeepingHoles(src: string, dest: string, st?: fs.Stats)
   }
   if (viaCp(stats)) {
     try {
-      await run('cp', [...CP_ARGS, src, dest]);
+      await run('cp', [...CP_ARGS, forChild(src), forChild(dest)]);
       return;
     } catch {
       /* no GNU cp: a full copy is still a correct one */
@@ -70,7 +78,7 @@ export function copyKeepingHolesSync(src: string, dest: string): void {
   }
   if (viaCp(stats)) {
     try {
-      execFileSync('cp', [...CP_ARGS, src, dest], { stdio: 'ignore' });
+      execFileSync('cp', [...CP_ARGS, forChild(src), forChild(dest)], { stdio: 'ignore' });
       return;
     } catch {
       /* no GNU cp: a full copy is still a correct one */

@@ -80,11 +80,11 @@ export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir
   // A worker cut off past its lease (a team's host that lost the network) finds its job taken
   // back and run elsewhere: it must not publish that job a second time.
   if (ctx.stillMine && !ctx.stillMine()) throw new UnrecoverableError('this worker lost the job (its lease ran out and another worker took it); nothing published');
-  const original = confirmOriginal(ctx.job, ctx.rule.definition, ctx.store);
+  const original = confirmOriginal(ctx.job, ctx.rule.definition, ctx.store, ctx.rule.watch);
   const journal = new Journal(blobsFor(ctx.paths));
   const { ok, refused } = refuseLinkedFolders(staged, ctx.rule.output);
   for (const r of refused) ctx.step('published', `not published: ${r.dest}: ${r.reason}`);
-  const { published, skipped } = publish(ok, { lock: publishLockFile(ctx.paths), journal });
+  const { published, skipped } = publish(ok, { lock: publishLockFile(ctx.paths), journal, outputs: ctx.rule.output });
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
   if (ctx.originalOn) {

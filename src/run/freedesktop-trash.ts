@@ -12,6 +12,12 @@ import { errorCode } from '../errors.js';
 import { fitName, NAME_MAX_BYTES } from '../publish/conflict.js';
 import { moveFile } from './move-file.js';
 
+/** A file as opened without following: `from` names it in its held folder, `read` reads it. */
+export interface OpenedName {
+  from: string;
+  read: string;
+}
+
 export interface TrashDir {
   /** Holds files/ and info/. */
   dir: string;
@@ -94,7 +100,7 @@ export function deletionDate(d: Date = new Date()): string {
  * O_EXCL, so two trashes of the same name at once each get their own, then its content is
  * written to a temporary file and renamed over it: a reader never sees half an entry.
  */
-export function trashInto(file: string, trash: TrashDir, now: Date = new Date()): string {
+export function trashInto(file: string, trash: TrashDir, now: Date = new Date(), opened?: OpenedName): string {
   fs.mkdirSync(path.join(trash.dir, 'files'), { recursive: true, mode: 0o700 });
   fs.mkdirSync(path.join(trash.dir, 'info'), { recursive: true, mode: 0o700 });
   const original = path.resolve(file);
@@ -106,7 +112,7 @@ export function trashInto(file: string, trash: TrashDir, now: Date = new Date())
   try {
     fs.writeFileSync(temp, text, { mode: 0o600 });
     fs.renameSync(temp, info);
-    moveFile(original, dest);
+    moveFile(opened?.from ?? original, dest, opened?.read);
   } catch (err) {
     fs.rmSync(temp, { force: true });
     fs.rmSync(info, { force: true });

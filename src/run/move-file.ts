@@ -3,14 +3,18 @@ import path from 'node:path';
 import { errorCode } from '../errors.js';
 import { copyKeepingHolesSync } from '../publish/sparse.js';
 
-/** A rename, or a copy (holes of a sparse file kept) and a removal when the destination is on another file system. */
-export function moveFile(from: string, to: string): void {
+/**
+ * A rename, or a copy (holes of a sparse file kept) and a removal when the destination is on
+ * another file system. `readFrom`: the file as opened (nofollow-files.ts), copied instead of
+ * the name `from`, which a link may have taken by then.
+ */
+export function moveFile(from: string, to: string, readFrom = from): void {
   fs.mkdirSync(path.dirname(to), { recursive: true });
   try {
     fs.renameSync(from, to);
   } catch (err) {
     if (errorCode(err) !== 'EXDEV') throw err;
-    copyKeepingHolesSync(from, to);
+    copyKeepingHolesSync(readFrom, to);
     fs.rmSync(from);
   }
 }

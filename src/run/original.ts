@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { SkipJob } from '../errors.js';
+import { openFileUnder, type OpenedFile } from '../nofollow-files.js';
 import { sha256Prefix } from '../publish/content.js';
 import { dedupeKey, type Store } from '../queue/store.js';
 import type { JobRow } from '../queue/status.js';
@@ -25,21 +26,28 @@ export type OriginalState = { state: 'same'; seen: SeenOriginal } | { state: 'go
  * Same size and mtime as when queued is the same content (as the rescan assumes); a moved mtime
  * is hashed, so a `touch` does not count as a change.
  */
-export function confirmOriginal(job: JobRow, definition: string, store: Pick<Store, 'enqueue' | 'byDedupeKey'>): OriginalState {
+export function confirmOriginal(job: JobRow, definition: string, store: Pick<Store, 'enqueue' | 'byDedupeKey'>, inboxes: readonly string[] = []): OriginalState {
   const facts = payloadOf(job);
   if (!job.file || facts.size === undefined || facts.mtimeMs === undefined) return { state: 'unknown' };
-  let st: fs.Stats;
+  // Opened without following a link below its inbox: a link or a FIFO there now is not the
+  // job's original, and what is hashed is the file itself, not what a name points at.
+  let opened: OpenedFile | undefined;
   try {
-    st = fs.statSync(job.file);
+    opened = openFileUnder(job.file, inboxes);
   } catch {
-    return { state: 'gone' }; // removed meanwhile: the job's copy is whole, there is nothing left to tidy
+    opened = undefined;
   }
-  if (!st.isFile()) return { state: 'gone' };
-  const seen = { size: st.size, mtimeMs: st.mtimeMs };
-  if (st.size === facts.size && st.mtimeMs === facts.mtimeMs) return { state: 'same', seen };
-  const sha256 = st.size === facts.size && job.sha256 ? sha256Prefix(job.file) : undefined;
-  if (sha256 !== undefined && sha256 === job.sha256) return { state: 'same', seen };
-  throw new SkipJob(`the file changed while it was processed, so nothing was published and the original was left where it is; ${queueNewContent(job, definition, st, sha256 ?? sha256Prefix(job.file), store)}`);
+  if (!opened) return { state: 'gone' }; // removed meanwhile: the job's copy is whole, there is nothing left to tidy
+  try {
+    const { st } = opened;
+    const seen = { size: st.size, mtimeMs: st.mtimeMs };
+    if (st.size === facts.size && st.mtimeMs === facts.mtimeMs) return { state: 'same', seen };
+    const sha256 = st.size === facts.size && job.sha256 ? sha256Prefix(opened.path) : undefined;
+    if (sha256 !== undefined && sha256 === job.sha256) return { state: 'same', seen };
+    throw new SkipJob(`the file changed while it was processed, so nothing was published and the original was left where it is; ${queueNewContent(job, definition, st, sha256 ?? sha256Prefix(opened.path), store)}`);
+  } finally {
+    opened.close();
+  }
 }
 
 function queueNewContent(job: JobRow, definition: string, st: fs.Stats, sha256: string, store: Pick<Store, 'enqueue' | 'byDedupeKey'>): string {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { planActions, describeAction } from '../actions/index.js';
-import { errorCode, SkipJob, UnrecoverableError } from '../errors.js';
+import { SkipJob, UnrecoverableError } from '../errors.js';
+import { openOriginal } from '../nofollow-files.js';
 import type { StagedOutput } from '../publish/publish.js';
 import { copyKeepingHoles, copyKeepingHolesSync } from '../publish/sparse.js';
 import { sha256File } from '../watch/fingerprint.js';
@@ -19,22 +20,23 @@ export async function runSteps(ctx: JobContext): Promise<RunResult> {
   const original = path.join(ctx.workdir, 'original');
   const facts = payloadOf(job);
   let before: fs.Stats;
+  let after: fs.Stats;
+  // The original sits in an inbox others may write: opened once, never through a link at any
+  // step below its inbox, and copied from what was opened (openOriginal).
+  const opened = openOriginal(job.file, rule.watch);
   try {
-    before = fs.statSync(job.file);
+    before = opened.st;
     // A reflink where the file system has them: a 1 GB scan is then not copied at all; holes
     // of a sparse file stay holes.
-    await copyKeepingHoles(job.file, original, before);
-  } catch (err) {
-    const code = errorCode(err);
-    if (code === 'ENOENT') throw new SkipJob('the file was removed before its job ran');
-    if (code === 'EISDIR') throw new SkipJob('it is a folder, not a file');
-    throw err;
+    await copyKeepingHoles(opened.path, original, before);
+    after = fs.fstatSync(opened.fd);
+  } finally {
+    opened.close();
   }
   // Same size and mtime as when it was queued means the same content (as the rescan assumes);
   // anything else is hashed again, so a job never works on content it was not queued for.
   // A stat after the copy too: a writer that went on while it was copied leaves a torn copy.
-  const after = statOrUndefined(job.file);
-  const unchanged = before.size === facts.size && before.mtimeMs === facts.mtimeMs && after?.size === before.size && after.mtimeMs === before.mtimeMs;
+  const unchanged = before.size === facts.size && before.mtimeMs === facts.mtimeMs && after.size === before.size && after.mtimeMs === before.mtimeMs;
   if (job.sha256 && !unchanged && (await sha256File(original)) !== job.sha256) {
     throw new SkipJob('the file changed before its job ran; its new content gets a job of its own');
   }
@@ -69,13 +71,5 @@ function linkOrCopy(from: string, to: string): void {
     fs.linkSync(from, to);
   } catch {
     copyKeepingHolesSync(from, to);
-  }
-}
-
-function statOrUndefined(file: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(file);
-  } catch {
-    return undefined;
   }
 }

@@ -3,12 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fitName, NAME_MAX_BYTES } from '../publish/conflict.js';
-import { homeTrash, trashFor, trashInto } from './freedesktop-trash.js';
+import { homeTrash, trashFor, trashInto, type OpenedName } from './freedesktop-trash.js';
 import { moveFile } from './move-file.js';
 
 export interface TrashOptions {
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** The file as opened (never through a link): moved and read through this, not its name. */
+  opened?: OpenedName;
 }
 
 /**
@@ -20,7 +22,7 @@ export function moveToTrash(file: string, opts: TrashOptions = {}): string {
   if ((opts.platform ?? process.platform) === 'darwin') return macTrash(file, env);
   // A file system with no usable trash of its own (read-only top, someone else's .Trash-uid):
   // the spec allows the home trash, which then means a copy (trashInto moves with moveFile).
-  return trashInto(file, trashFor(file, env) ?? homeTrash(env));
+  return trashInto(file, trashFor(file, env) ?? homeTrash(env), new Date(), opts.opened);
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { factsOf } from '../publish/content.js';
+import { hashOpened, openFilePath } from '../nofollow-files.js';
 
 /**
  * Earlier versions of files that jobs replaced, kept by content under the data folder
@@ -51,11 +52,19 @@ export class Blobs {
   }
 }
 
-/** The file's sha256 and size, or undefined when there is no regular file there. */
+/**
+ * The file's sha256 and size, or undefined when there is no regular file there. Reached from `/`
+ * without following another account's link at any step, as revert writes (apply.ts).
+ */
 export function stateOf(file: string): { sha256: string; size: number } | undefined {
   try {
-    if (!fs.lstatSync(file).isFile()) return undefined;
-    return factsOf(file);
+    const f = openFilePath(file, { links: 'own' });
+    if (!f) return undefined;
+    try {
+      return hashOpened(f);
+    } finally {
+      f.close();
+    }
   } catch {
     return undefined;
   }

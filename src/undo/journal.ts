@@ -22,7 +22,9 @@ export class Journal {
   constructor(private readonly blobs: Blobs) {}
 
   /** Before `dest` is replaced: keep its current version. Undefined when there is nothing there. */
-  keepBefore(dest: string): { sha256: string; size: number } | undefined {
+  keepBefore(dest: string, readFrom?: string): { sha256: string; size: number } | undefined {
+    // `readFrom`: the file as publishing opened it (without following), read instead of the name.
+    if (readFrom) return this.blobs.keep(readFrom);
     try {
       if (!fs.lstatSync(dest).isFile()) return undefined;
     } catch {
@@ -42,8 +44,8 @@ export class Journal {
   }
 
   /** `dest` had `before` as its first bytes and the job added the rest. */
-  appended(dest: string, before: { sha256: string; size: number }): void {
-    const now = factsOf(dest);
+  appended(dest: string, before: { sha256: string; size: number }, after?: ContentFacts): void {
+    const now = after ?? factsOf(dest);
     if (now.size !== before.size) this.changes.push({ kind: 'appended', path: dest, ...now, prevSha256: before.sha256, prevSize: before.size });
   }
 

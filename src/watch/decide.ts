@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { errorCode } from '../errors.js';
+import { errorCode, ToolError } from '../errors.js';
 import type { JobRow } from '../queue/status.js';
 import { dedupeKey, type NewJob, type Store } from '../queue/store.js';
 import { isInside, matchFile } from '../rules/match.js';
 import type { Rule } from '../rules/rule.js';
-import { sha256File, sha256SmallFile, sha256Text, SMALL_FILE_BYTES } from './fingerprint.js';
+import { hashDrop, sha256Text } from './fingerprint.js';
 import type { EntryKind } from './scan.js';
 import type { ArrivedFile } from './watcher.js';
 
@@ -84,9 +84,13 @@ export async function decide(store: Store, candidates: Rule[], file: Drop): Prom
 
   let sha256: string;
   try {
-    sha256 = store.cachedHash(file.path, file.size, file.mtimeMs)
-      ?? (file.size <= SMALL_FILE_BYTES ? sha256SmallFile(file.path) : await sha256File(file.path));
+    sha256 = store.cachedHash(file.path, file.size, file.mtimeMs) ?? await hashDrop(file.path, watching.flatMap((r) => r.watch));
   } catch (err) {
+    if (err instanceof ToolError) {
+      // A link or a FIFO where the watcher saw a file, or a folder on the way that became a
+      // link (another account swapping things in a shared inbox): never followed, said why.
+      return [...out, ...todo.map((t) => row(t, `dropwork did not open it: ${err.message}`, null))];
+    }
     const code = errorCode(err);
     // Gone before it could be read: it never really arrived.
     if (code === 'ENOENT') return out;

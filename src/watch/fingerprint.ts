@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { hashOpened, hashOpenedAsync, openFileUnder } from '../nofollow-files.js';
 
 /** sha256 of a file's content, streamed so a 1 GB scan never sits in memory. */
 export function sha256File(file: string): Promise<string> {
@@ -23,6 +24,25 @@ export function sha256SmallFile(file: string): string {
 
 /** Files up to this size are hashed with sha256SmallFile. */
 export const SMALL_FILE_BYTES = 64 * 1024;
+
+/**
+ * sha256 of a dropped file, opened once without following a link at any step below its inbox
+ * (`inboxes`: the folders watched for it): a file or a folder on the way swapped for a link
+ * after the watcher saw it is refused (a ToolError saying what it was), never read.
+ */
+export async function hashDrop(file: string, inboxes: readonly string[]): Promise<string> {
+  const opened = openFileUnder(file, inboxes);
+  if (!opened) throw Object.assign(new Error(`${file} is gone`), { code: 'ENOENT' });
+  try {
+    return opened.st.size <= SMALL_FILE_BYTES ? hashOpened(opened).sha256 : await hashOpenedAsync(opened);
+  } finally {
+    opened.close();
+  }
+}
+
+export function sha256Bytes(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
 
 export function sha256Text(text: string): string {
   return createHash('sha256').update(text).digest('hex');

@@ -1,6 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage, StoreUnavailable } from '../errors.js';
+import { readFileUnder } from '../nofollow-files.js';
+import { sha256Bytes } from './fingerprint.js';
 import type { Events } from '../events.js';
 import type { Logger } from '../log.js';
 import type { JobRow } from '../queue/status.js';
@@ -158,7 +159,12 @@ export class Intake {
   /** Puts the file in the database beside its job, so any worker can run it. */
   private pack(row: JobRow): JobRow | undefined {
     try {
-      this.store.keepFile(row.id, path.basename(row.file as string), fs.readFileSync(row.file as string), row.sha256 ?? '');
+      // Read as the intake hashed it: opened without following a link below its inbox, and
+      // sent only when it still holds the content the job was queued for.
+      const inboxes = this.rules().find((r) => r.name === row.rule)?.watch ?? [];
+      const content = readFileUnder(row.file as string, inboxes);
+      if (row.sha256 && sha256Bytes(content) !== row.sha256) throw new Error('it changed while it was queued');
+      this.store.keepFile(row.id, path.basename(row.file as string), content, row.sha256 ?? '');
       return undefined;
     } catch (err) {
       if (err instanceof StoreUnavailable) throw err;

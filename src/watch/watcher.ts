@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { errorCode } from '../errors.js';
+import { entryStat } from '../nofollow.js';
 import { isIgnoredName, isInside } from '../rules/match.js';
 import { writersOf } from './writers.js';
 
@@ -166,12 +167,8 @@ export class InboxWatcher {
   /** Called for every add/change, and by rescans: (re)starts the file's settle window. */
   touch(file: string, waitMs = this.opts.settleMs): void {
     if (this.closed) return;
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(file);
-    } catch {
-      return this.forget(file);
-    }
+    const st = this.lstatBelow(file);
+    if (!st) return this.forget(file);
     if (st.isDirectory()) return;
     const known = this.pending.get(file);
     if (known) clearTimeout(known.timer);
@@ -182,11 +179,9 @@ export class InboxWatcher {
   private settled(file: string): void {
     const known = this.pending.get(file);
     if (!known || this.closed) return;
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(file);
-    } catch {
-      // Gone before it settled: it never really arrived, so there is nothing to record.
+    const st = this.lstatBelow(file);
+    if (!st) {
+      // Gone before it settled (or a folder on its way became a link): it never really arrived.
       this.pending.delete(file);
       return;
     }
@@ -220,6 +215,23 @@ export class InboxWatcher {
     if (writers.length > 0) return this.touch(file, Math.min(known.waitMs * 2, HELD_RECHECK_MAX_MS));
     this.pending.delete(file);
     this.opts.onFile(arrived);
+  }
+
+  /**
+   * lstat of an entry below the inbox, reached through real folders only: a subfolder replaced
+   * by a link after chokidar saw it leads nowhere (undefined), so what lies behind the link is
+   * never reported as a drop. Every step below the inbox is checked, not only the last.
+   */
+  private lstatBelow(file: string): fs.Stats | undefined {
+    const rel = path.relative(this.opts.folder, file);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    try {
+      // Right in the inbox: lstat does not follow the last step, and the inbox is the base.
+      if (!rel.includes(path.sep)) return fs.lstatSync(file);
+      return entryStat(this.opts.folder, rel.split(path.sep).join('/'));
+    } catch {
+      return undefined;
+    }
   }
 
   private forget(file: string): void {

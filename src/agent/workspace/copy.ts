@@ -7,6 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { openFolder } from '../../nofollow.js';
+import { entryOf, openFileIn } from '../../nofollow-files.js';
 import { TEMP_PREFIX } from '../../publish/publish.js';
 import { copyKeepingHolesSync } from '../../publish/sparse.js';
 
@@ -27,23 +29,30 @@ interface Found {
   size: number;
 }
 
+/**
+ * The regular files under `root` (a shared outputs folder, a scheduled rule's input folder),
+ * each folder opened from its parent without following: a folder swapped for a link while this
+ * walks is not entered.
+ */
 function walk(root: string, rel = '', out: Found[] = []): Found[] {
-  let entries: fs.Dirent[];
+  let folder;
   try {
-    entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true });
+    folder = openFolder(root, rel);
   } catch {
-    return out;
+    return out; // became a link or a file meanwhile: not entered
   }
-  for (const e of entries) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) walk(root, r, out);
-    else if (e.isFile() && !e.name.startsWith(TEMP_PREFIX)) {
-      try {
-        out.push({ rel: r, size: fs.lstatSync(path.join(root, r)).size });
-      } catch {
-        /* gone while we looked */
-      }
+  if (!folder) return out;
+  try {
+    for (const name of fs.readdirSync(folder.at('.'))) {
+      const st = entryOf(folder, name);
+      const r = rel ? `${rel}/${name}` : name;
+      if (st?.isDirectory()) walk(root, r, out);
+      else if (st?.isFile() && !name.startsWith(TEMP_PREFIX)) out.push({ rel: r, size: st.size });
     }
+  } catch {
+    /* the folder went away while it was read */
+  } finally {
+    folder.close();
   }
   return out;
 }
@@ -54,8 +63,7 @@ export function copyTree(from: string, to: string, limits: { maxBytes: number; m
   let bytes = 0;
   for (const f of files) {
     if (copied.size >= limits.maxFiles || bytes + f.size > limits.maxBytes) break;
-    const dest = path.join(to, f.rel);
-    const made = copyOne(path.join(from, f.rel), dest);
+    const made = copyOne(from, f.rel, path.join(to, f.rel));
     if (!made) continue;
     copied.set(f.rel, made);
     bytes += made.size;
@@ -63,17 +71,27 @@ export function copyTree(from: string, to: string, limits: { maxBytes: number; m
   return { copied, left: files.length - copied.size };
 }
 
-/** One file, with its mtime; undefined when it vanished or turned into something else meanwhile. */
-export function copyOne(src: string, dest: string): CopiedFile | undefined {
+/**
+ * One file, `rel` under `root`, opened without following and copied from what was opened, with
+ * its mtime; undefined when it vanished or turned into something else (a link) meanwhile.
+ */
+export function copyOne(root: string, rel: string, dest: string): CopiedFile | undefined {
+  let opened;
   try {
-    const st = fs.lstatSync(src);
-    if (!st.isFile()) return undefined;
+    opened = openFileIn(root, rel);
+  } catch {
+    return undefined;
+  }
+  if (!opened) return undefined;
+  try {
     fs.mkdirSync(path.dirname(dest), { recursive: true });
-    copyKeepingHolesSync(src, dest);
-    fs.utimesSync(dest, st.atime, st.mtime);
+    copyKeepingHolesSync(opened.path, dest);
+    fs.utimesSync(dest, opened.st.atime, opened.st.mtime);
     const made = fs.statSync(dest);
     return { size: made.size, mtimeMs: made.mtimeMs };
   } catch {
     return undefined;
+  } finally {
+    opened.close();
   }
 }

@@ -8,13 +8,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorCode, SkipJob, ToolError } from '../../errors.js';
+import { SkipJob, ToolError } from '../../errors.js';
+import { hashOpened, openFileIn, openOriginal } from '../../nofollow-files.js';
 import { entryStat } from '../../nofollow.js';
-import { factsOf, type ContentFacts } from '../../publish/content.js';
+import type { ContentFacts } from '../../publish/content.js';
 import { TEMP_PREFIX } from '../../publish/publish.js';
 import { copyKeepingHoles } from '../../publish/sparse.js';
 import type { JobContext } from '../../run/context.js';
-import { sha256File } from '../../watch/fingerprint.js';
+import { sha256Bytes, sha256File } from '../../watch/fingerprint.js';
 import { agentSettings } from '../settings.js';
 import { copyTree, type CopiedFile } from './copy.js';
 import type { Target } from './resolve.js';
@@ -57,7 +58,7 @@ export async function openWorkspace(ctx: Pick<JobContext, 'job' | 'rule' | 'work
   };
   fs.mkdirSync(ws.input, { recursive: true });
   fs.mkdirSync(ws.output, { recursive: true });
-  if (ctx.job.file) await copyDropped(ctx.job.file, ctx.job.sha256, ws);
+  if (ctx.job.file) await copyDropped(ctx.job.file, ctx.job.sha256, ws, ctx.rule.watch);
   else if (ctx.rule.input) {
     const tree = copyTree(ctx.rule.input, ws.input, { maxBytes: agentSettings.inputCopyMaxBytes, maxFiles: agentSettings.inputCopyMaxFiles });
     ws.inputFiles = [...tree.copied.keys()].sort();
@@ -67,16 +68,20 @@ export async function openWorkspace(ctx: Pick<JobContext, 'job' | 'rule' | 'work
   return ws;
 }
 
-/** The same checks as deterministic rules: the file must still be there, with the content that was queued. */
-async function copyDropped(file: string, sha256: string | null, ws: Workspace): Promise<void> {
+/**
+ * The same checks as deterministic rules: the file must still be there, with the content that
+ * was queued. It is opened once without following a link below its inbox (`inboxes`), and
+ * copied and hashed from what was opened: a swap for a link after it settled hands nothing
+ * of another account's to the model.
+ */
+async function copyDropped(file: string, sha256: string | null, ws: Workspace, inboxes: readonly string[]): Promise<void> {
   const name = path.basename(file);
   const dest = path.join(ws.input, name);
+  const opened = openOriginal(file, inboxes);
   try {
-    await copyKeepingHoles(file, dest);
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') throw new SkipJob('the file was removed before its job ran');
-    if (errorCode(err) === 'EISDIR') throw new SkipJob('it is a folder, not a file');
-    throw err;
+    await copyKeepingHoles(opened.path, dest, opened.st);
+  } finally {
+    opened.close();
   }
   if (sha256 && (await sha256File(dest)) !== sha256) {
     throw new SkipJob('the file changed before its job ran; its new content gets a job of its own');
@@ -114,7 +119,15 @@ export function checkWritable(ws: Workspace, t: Target): void {
   if (!own && !ws.copies.has(t.rel) && behind) {
     ws.replaces.add(t.rel);
     // What the rewrite replaces: publishing refuses it if another job changes the file meanwhile.
-    if (!ws.bases.has(t.rel)) ws.bases.set(t.rel, factsOf(path.join(ws.outputs, t.rel)));
+    if (!ws.bases.has(t.rel)) {
+      // Read without following: the outputs folder may be shared, and a swap is refused here.
+      const opened = openFileIn(ws.outputs, t.rel, { shown: t.shown });
+      try {
+        ws.bases.set(t.rel, opened ? hashOpened(opened) : { size: 0, sha256: sha256Bytes(Buffer.alloc(0)) });
+      } finally {
+        opened?.close();
+      }
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
+import { ToolError } from '../../errors.js';
+import { openFilePath, type OpenedFile } from '../../nofollow-files.js';
 import { isInside } from '../../rules/match.js';
 import { heldPayload } from '../../run/approval.js';
 import { jobDir } from '../../run/execute.js';
@@ -65,12 +67,32 @@ export function serveFile(deps: WebDeps, res: ServerResponse, url: URL): void {
   if (!real) throw new HttpError(404, `${raw} is not there (it may have been moved or removed)`);
   const inside = allowedFolders(deps).some((f) => isInside(real, f));
   if (!inside || isPrivate(deps, real)) throw new HttpError(403, 'refused: the dashboard serves files from outputs folders and inboxes only');
-  // A hard link in an inbox is one name of a file that may live anywhere (a key, the database):
-  // only what the rule's folders own is served, and a file with other names is not that.
-  if (inboxFolders(deps).some((f) => isInside(real, f)) && fs.statSync(real).nlink > 1) {
-    throw new HttpError(403, 'refused: this inbox file has other hard links, so it may be a file from elsewhere; the dashboard serves only what the rule folders own');
+  // The real path was judged; what is sent is that path opened from `/` following no link at
+  // all: a folder flipped against a link since the check is refused, never served through.
+  const opened = openReal(real);
+  try {
+    // A hard link in an inbox is one name of a file that may live anywhere (a key, the database):
+    // only what the rule's folders own is served, and a file with other names is not that.
+    if (inboxFolders(deps).some((f) => isInside(real, f)) && opened.st.nlink > 1) {
+      throw new HttpError(403, 'refused: this inbox file has other hard links, so it may be a file from elsewhere; the dashboard serves only what the rule folders own');
+    }
+  } catch (err) {
+    opened.close();
+    throw err;
   }
-  sendFile(res, real, path.basename(raw), url.searchParams.has('download'));
+  sendOpened(res, opened, path.basename(raw), url.searchParams.has('download'));
+}
+
+function openReal(real: string): OpenedFile {
+  let opened: OpenedFile | undefined;
+  try {
+    opened = openFilePath(real, { links: 'none' });
+  } catch (err) {
+    if (err instanceof ToolError) throw new HttpError(403, `refused: ${err.message}`);
+    throw err;
+  }
+  if (!opened) throw new HttpError(404, `${real} is not there (it may have been moved or removed)`);
+  return opened;
 }
 
 /** GET /api/jobs/ID/staged/N: a held job's output before it is published, to look at first. */
@@ -84,12 +106,12 @@ export function serveStaged(deps: WebDeps, res: ServerResponse, rawId: string | 
   const real = realOrUndefined(staged.source);
   const folder = realOrUndefined(jobDir(deps.paths.jobsDir, row.id));
   if (!real || !folder || !isInside(real, folder)) throw new HttpError(404, 'the staged file is gone');
-  sendFile(res, real, path.basename(staged.dest), url.searchParams.has('download'));
+  sendOpened(res, openReal(real), path.basename(staged.dest), url.searchParams.has('download'));
 }
 
-function sendFile(res: ServerResponse, real: string, name: string, download: boolean): void {
-  const st = fs.statSync(real);
-  if (!st.isFile()) throw new HttpError(403, 'refused: not a file');
+/** Sends the file as opened (its descriptor), closing it once sent or on a failure. */
+function sendOpened(res: ServerResponse, opened: OpenedFile, name: string, download: boolean): void {
+  const { st } = opened;
   const ext = path.extname(name).toLowerCase();
   const type = INLINE[ext];
   const disposition = download || !type ? 'attachment' : 'inline';
@@ -103,5 +125,10 @@ function sendFile(res: ServerResponse, real: string, name: string, download: boo
     // dashboard, shown or opened after download from the dashboard's address.
     'Content-Security-Policy': "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'",
   });
-  fs.createReadStream(real).pipe(res);
+  const stream = fs.createReadStream('', { fd: opened.fd, autoClose: false, start: 0, end: Math.max(0, st.size - 1) });
+  const close = (): void => { try { opened.close(); } catch { /* closed already */ } };
+  stream.on('close', close);
+  stream.on('error', close);
+  if (st.size === 0) { stream.destroy(); res.end(); return; }
+  stream.pipe(res);
 }
