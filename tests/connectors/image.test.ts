@@ -15,6 +15,7 @@ import { CONNECTOR_LABEL } from '../../src/connectors/container.js';
 import { listConnector } from '../../src/connectors/check.js';
 import { stringify } from 'yaml';
 import { loadConfig, type Config } from '../../src/config.js';
+import { startHttpMcpServer } from '../support/mcp/http-server.js';
 import { turn, type MessagesRequest, type MessagesServer } from '../support/messages-server.js';
 import { Harness, KEY, baseConfig, invoice, makeHome, serve, writeRule, type Home } from '../agent/helpers.js';
 
@@ -57,7 +58,7 @@ describe('a connector given as an image', () => {
     server.script([
       {
         ...turn.toolUse([{ name: 'crm__lookup', input: { name: 'Oyo' } }, { name: 'crm__echo_secret', input: {} }, { name: 'crm__inside', input: {} }]),
-        expect: (req) => expect((req.body.tools ?? []).map((t) => (t as { name: string }).name)).toEqual(expect.arrayContaining(['crm__lookup', 'crm__echo_secret', 'crm__inside', 'crm__crash'])),
+        expect: (req) => expect((req.body.tools ?? []).map((t) => (t as { name: string }).name)).toEqual(expect.arrayContaining(['crm__lookup', 'crm__echo_secret', 'crm__inside', 'crm__fetch', 'crm__crash'])),
       },
       {
         ...turn.text('Found.'),
@@ -76,11 +77,42 @@ describe('a connector given as an image', () => {
     h = new Harness(home);
     const job = await h.run('crm', invoice('oyo.pdf'));
     expect(job.status, job.reason ?? '').toBe('succeeded');
-    expect(h.log(job.id, 'connector')[0]).toBe('crm: 4 tool(s) offered: lookup (read-only), echo_secret, inside, crash');
+    expect(h.log(job.id, 'connector')[0]).toBe('crm: 5 tool(s) offered: lookup (read-only), echo_secret, inside, fetch, crash');
     expect(h.log(job.id, 'tool_call')).toEqual(['crm__lookup {"name":"Oyo"}', 'crm__echo_secret {}', 'crm__inside {}']);
     for (const r of server.requests) expect(JSON.stringify(r)).not.toContain(SECRET);
     expect(JSON.stringify(h.store.logs(job.id))).not.toContain(SECRET);
     expect(await ours()).toEqual([]);
+  }, 90_000);
+
+  it('reaches the hosts its own allowlist names, through its own proxy mounted into its container, and nothing else', async () => {
+    const home = makeHome();
+    server = await serve();
+    const allowed = await startHttpMcpServer();
+    const other = await startHttpMcpServer();
+    const port = (u: string): string => new URL(u).port;
+    setUp(home, server, { crm: { ...crm, network: { allow: [`127.0.0.1:${port(allowed.url)}`] } } }, ['crm.fetch']);
+    server.script([
+      turn.toolUse([{ name: 'crm__fetch', input: { url: allowed.url } }, { name: 'crm__fetch', input: { url: other.url } }]),
+      turn.text('Fetched.'),
+    ]);
+    h = new Harness(home);
+    try {
+      const job = await h.run('crm', invoice('oyo.pdf'));
+      expect(job.status, job.reason ?? '').toBe('succeeded');
+      const [reached, refused] = h.log(job.id, 'tool_result');
+      expect(reached).toBe(`fetch ${allowed.url}: 405 Method Not Allowed`); // the MCP server answers a GET with 405: it was reached
+      expect(refused).toContain(`fetch ${other.url}: `);
+      expect(refused).toContain(`is not in this rule's network allowlist`);
+      expect(other.calls).toEqual([]);
+      expect(h.log(job.id, 'network')).toEqual(expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^allowed GET 127\\.0\\.0\\.1:${port(allowed.url)}`)),
+        expect.stringMatching(new RegExp(`^blocked GET 127\\.0\\.0\\.1:${port(other.url)}: .*is not in this rule's network allowlist`)),
+      ]));
+      expect(await ours()).toEqual([]);
+    } finally {
+      await allowed.close();
+      await other.close();
+    }
   }, 90_000);
 
   it('a server that crashes fails that call with its last words; the job goes on', async () => {
@@ -106,7 +138,7 @@ describe('a connector given as an image', () => {
     fs.writeFileSync(path.join(home.dir, 'credentials.env'), `CRM_TOKEN=${SECRET}\n`, { mode: 0o600 });
     const config = loadConfigText({ mcp: { crm, ghost: { image: 'dropwork-no-such-image:0' } } });
     const listed = await listConnector('crm', config.mcp.crm!, home.dir);
-    expect(listed.ok && listed.tools.map((t) => t.name)).toEqual(['lookup', 'echo_secret', 'inside', 'crash']);
+    expect(listed.ok && listed.tools.map((t) => t.name)).toEqual(['lookup', 'echo_secret', 'inside', 'fetch', 'crash']);
     const ghost = await listConnector('ghost', config.mcp.ghost!, home.dir);
     expect(ghost).toEqual({ ok: false, why: expect.stringContaining('the image dropwork-no-such-image:0 is not on this computer\'s Docker') });
   }, 90_000);
