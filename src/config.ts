@@ -15,6 +15,10 @@ export interface McpServerConfig {
   env: string[];
   /** A streamable-HTTP server instead of a program. */
   url?: string | undefined;
+  /** HTTP headers sent to `url`; `${NAME}` in a value is that line of credentials.env (added to `env`). @default {} */
+  headers: Record<string, string>;
+  /** A container image speaking MCP on its stdin/stdout, run locked down by Docker instead of a program. */
+  image?: string | undefined;
   /** Hosts the program may reach, through an egress proxy of its own; none by default. */
   network?: { allow: string[] } | undefined;
   /** Longest a tool call may take, seconds. @default 60 */
@@ -186,6 +190,12 @@ const mcpServer = z.strictObject({
   args: z.array(z.string()).default([]),
   env: z.array(credentialName).default([]),
   url: z.url({ protocol: /^https?$/, error: 'is an http:// or https:// URL' }).optional(),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'is an HTTP header name'), z.string().superRefine((v, ctx) => {
+    for (const m of v.matchAll(/\$\{([^}]*)\}/g)) {
+      if (!credentialName.safeParse(m[1]).success) ctx.addIssue({ code: 'custom', message: `names "\${${m[1]}}", which is not a credentials.env name such as \${NOTION_TOKEN}` });
+    }
+  })).default({}),
+  image: z.string().min(1).optional(),
   network: z.strictObject({
     allow: z.array(z.string().superRefine((s, ctx) => {
       const parsed = parseAllowEntry(s);
@@ -194,8 +204,14 @@ const mcpServer = z.strictObject({
   }).optional(),
   timeout_s: z.number().positive().max(3600).default(60),
 }).superRefine((s, ctx) => {
-  if ((s.command === undefined) === (s.url === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'needs `command` (a program) or `url` (a streamable-HTTP server), one of them' });
-  if (s.url !== undefined && (s.args.length || s.network)) ctx.addIssue({ code: 'custom', path: [s.args.length ? 'args' : 'network'], message: 'only means something with `command`' });
+  const kinds = [s.command, s.url, s.image].filter((k) => k !== undefined).length;
+  if (kinds !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'needs exactly one of `command` (a program), `url` (a streamable-HTTP server) or `image` (a container image)' });
+  if (s.url !== undefined && (s.args.length || s.network)) ctx.addIssue({ code: 'custom', path: [s.args.length ? 'args' : 'network'], message: 'only means something with `command` or `image`' });
+  if (s.url === undefined && Object.keys(s.headers).length) ctx.addIssue({ code: 'custom', path: ['headers'], message: 'only means something with `url`' });
+}).transform((s) => {
+  // A header's ${NAME} is a secret like env's: read from credentials.env by name, masked where it could show.
+  const named = Object.values(s.headers).flatMap((v) => [...v.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1] as string));
+  return { ...s, env: [...new Set([...s.env, ...named])] };
 });
 /** A server's name prefixes its tools' names (`notion__search`), so it is one plain word. */
 const mcpName = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?!_))*$/, 'is a plain name such as "notion" (letters, digits, "-", "_")').max(30);

@@ -55,4 +55,32 @@ describe('config.yaml', () => {
     const { config } = loadConfig('/nonexistent', { DROPWORK_PORT: '9999', DROPWORK_NOTIFY: 'off' });
     expect(config).toMatchObject({ port: 9999, notify: false });
   });
+
+  it('a connector is exactly one of command, url or image; headers go with url, and their ${NAME}s are credentials by name', () => {
+    const file = withFile([
+      'mcp:',
+      '  both: {command: node, image: "x:1"}',
+      '  none: {args: [a]}',
+      '  crm: {image: "crm:1", args: [serve]}',
+      '  web: {url: "https://mcp.example.org/mcp"}',
+      '  lost: {command: node, headers: {X-A: b}}',
+      '  typo: {url: "https://mcp.example.org/mcp", headers: {Authorization: "Bearer ${notion token}"}}',
+    ].join('\n') + '\n');
+    const { errors } = loadConfig(file, {});
+    expect(errors.map((e) => e.message)).toEqual([
+      `${file}:2:3 mcp.both: needs exactly one of \`command\` (a program), \`url\` (a streamable-HTTP server) or \`image\` (a container image)`,
+      `${file}:3:3 mcp.none: needs exactly one of \`command\` (a program), \`url\` (a streamable-HTTP server) or \`image\` (a container image)`,
+      `${file}:6:25 mcp.lost.headers: only means something with \`url\``,
+      `${file}:7:56 mcp.typo.headers.Authorization: names "\${notion token}", which is not a credentials.env name such as \${NOTION_TOKEN}`,
+    ]);
+    const good = loadConfig(withFile([
+      'mcp:',
+      '  crm: {image: "crm:1", args: [serve], env: [CRM_TOKEN], network: {allow: [api.example.org]}}',
+      '  web: {url: "https://mcp.example.org/mcp", headers: {Authorization: "Bearer ${NOTION_TOKEN}", X-Team: ops}}',
+    ].join('\n') + '\n'), {});
+    expect(good.errors).toEqual([]);
+    const config = good.config;
+    expect(config.mcp.crm).toMatchObject({ image: 'crm:1', args: ['serve'], env: ['CRM_TOKEN'], network: { allow: ['api.example.org'] } });
+    expect(config.mcp.web).toMatchObject({ headers: { Authorization: 'Bearer ${NOTION_TOKEN}', 'X-Team': 'ops' }, env: ['NOTION_TOKEN'] });
+  });
 });

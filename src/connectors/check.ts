@@ -12,6 +12,7 @@ import { locateRuleKey } from '../rules/load.js';
 import type { Rule } from '../rules/rule.js';
 import { Connector, type ConnectorTool } from './connection.js';
 import { probeConfinement } from './confine.js';
+import { scrub } from './tools.js';
 
 export type Listing = { ok: true; tools: ConnectorTool[] } | { ok: false; why: string };
 
@@ -24,14 +25,14 @@ export async function listConnector(name: string, spec: McpServerConfig, home: s
     const probe = probeConfinement();
     if (!probe.ok) return { ok: false, why: `${probe.why}; rules naming it do not run (there is no unconfined fallback)` };
   }
+  const secrets = Object.fromEntries(spec.env.map((n) => [n, credentials[n] as string]));
   try {
-    const secrets = Object.fromEntries(spec.env.map((n) => [n, credentials[n] as string]));
     const connector = await Connector.open(name, spec, { secrets, hide: [home], startMs: 10_000 });
     const tools = connector.tools;
     await connector.close();
     return { ok: true, tools };
   } catch (err) {
-    return { ok: false, why: errorMessage(err).slice(0, 300) };
+    return { ok: false, why: scrub(errorMessage(err), Object.values(secrets)).slice(0, 300) };
   }
 }
 

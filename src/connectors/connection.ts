@@ -18,6 +18,8 @@ import { errorMessage } from '../errors.js';
 import { JobEgress, type ConnectionRecord } from '../sandbox/egress/job.js';
 import { dropworkVersion } from '../version.js';
 import { confine } from './confine.js';
+import { ContainerTransport, dockerForConnectors } from './container.js';
+import { sandboxUser } from '../sandbox/image.js';
 
 export interface ConnectorTool {
   name: string;
@@ -38,6 +40,11 @@ export interface OpenOptions {
 }
 
 const START_MS = 20_000;
+
+/** `${NAME}` in a header's value is that secret; a value naming none is sent as written. */
+export function fillHeaders(headers: Record<string, string>, secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace(/\$\{([^}]*)\}/g, (_, n: string) => secrets[n] ?? '')]));
+}
 
 export class Connector {
   private stopped: string | undefined;
@@ -62,7 +69,14 @@ export class Connector {
     let stderr: Readable | null = null;
     try {
       if (spec.url !== undefined) {
-        transport = new StreamableHTTPClientTransport(new URL(spec.url));
+        // The secrets go into these headers only (never the URL, which errors and logs may show).
+        transport = new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers: fillHeaders(spec.headers, opts.secrets) } });
+      } else if (spec.image !== undefined) {
+        const docker = await dockerForConnectors();
+        if (spec.network) egress = await JobEgress.open({ allow: spec.network.allow, onConnection: opts.onConnection, owner: sandboxUser() });
+        const container = new ContainerTransport(docker, { name, image: spec.image, args: spec.args, secrets: opts.secrets, egressDir: egress?.dir });
+        transport = container;
+        stderr = container.stderr;
       } else {
         scratch = await fs.mkdtemp(path.join(os.tmpdir(), `dropwork-mcp-${name}-`));
         if (spec.network) egress = await JobEgress.open({ allow: spec.network.allow, onConnection: opts.onConnection });

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaults } from '../../src/config.js';
 import { afterEach, expect, it } from 'vitest';
 import { approveJob, denyJob } from '../../src/approve/decide.js';
 import { jobDetail } from '../../src/web/api/jobs.js';
@@ -51,7 +52,7 @@ it('holds the job at the first call that changes things, showing it; approved, t
   expect(h.log(held.id, 'tool_result')).toEqual(['found: oyo (token present)']); // the read-only one ran; the other never reached the server
   expect(server.pending).toBe(2);
   // The dashboard's job page shows the call, with approve and deny.
-  const detail = jobDetail({ store: h.store, ruleSet: () => h?.rules, paths: home.paths } as unknown as WebDeps, String(held.id)) as { job: { awaiting_approval: boolean }; approval: { tool_call: string } };
+  const detail = jobDetail({ store: h.store, ruleSet: () => h?.rules, paths: home.paths, config: () => defaults } as unknown as WebDeps, String(held.id)) as { job: { awaiting_approval: boolean }; approval: { tool_call: string } };
   expect(detail.job.awaiting_approval).toBe(true);
   expect(detail.approval.tool_call).toBe('notes.create_page {"title":"Oyo invoice"} (its server does not mark it read-only)');
 

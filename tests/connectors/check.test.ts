@@ -91,3 +91,21 @@ it('doctor lists each connector: reachable with its tools, or why not', async ()
   expect(check?.summary).toMatch(/gone: cannot start \(http:\/\/127\.0\.0\.1:9\/mcp\): .*(ECONNREFUSED|fetch failed)/);
   expect(check?.status).toBe('warn'); // no rule names "gone"
 }, 60_000);
+
+it('doctor and rules check treat a connector given as an image like the others; without Docker they say so', async () => {
+  const py = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'support', 'mcp', 'stdio-server.py'), 'utf8');
+  const crm = `  crm:\n    image: dropwork-sandbox:latest\n    args: ["python3", "-I", "-c", ${JSON.stringify(py)}]\n`;
+  m = setUp('name: notes\nwatch: inbox/notes\ndo: File it.\ntools: [crm.lokup]\n', crm);
+  const checked = await cli(['rules', 'check'], m.env);
+  expect(checked.stdout + checked.stderr).toContain(`${path.join(m.home, 'rules', 'notes.yaml')}:4:9 tools[0]: names "lokup", a tool the crm connector does not offer (did you mean "lookup"?)`);
+  fs.writeFileSync(path.join(m.home, 'rules', 'notes.yaml'), 'name: notes\nwatch: inbox/notes\ndo: File it.\ntools: [crm.lookup]\n');
+  const report = async (env: NodeJS.ProcessEnv): Promise<{ status: string; summary: string; fix?: string } | undefined> => {
+    const r = await cli(['doctor', '--json'], env);
+    return (JSON.parse(r.stdout) as { checks: { id: string; status: string; summary: string; fix?: string }[] }).checks.find((c) => c.id === 'connectors');
+  };
+  const up = await report(m.env);
+  expect(up?.summary).toBe('crm: reachable, image dropwork-sandbox:latest (in a Docker container); 5 tool(s): lookup (read-only), echo_secret, inside, fetch, crash');
+  const down = await report({ ...m.env, DOCKER_HOST: `unix://${path.join(m.home, 'no-docker.sock')}` });
+  expect(down?.summary).toMatch(/^crm: cannot start \(image dropwork-sandbox:latest \(in a Docker container\)\): Docker is not available \(.*\): connectors given as an image run in a container/);
+  expect(down?.status).toBe('fail');
+}, 90_000);

@@ -47,7 +47,7 @@ it('the rules say what the section says they do', () => {
   }
 });
 
-it('the config.yaml example loads, with both connectors', () => {
+it('the config.yaml example loads, with its four connectors', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-readme-'));
   try {
     const file = path.join(home, 'config.yaml');
@@ -56,6 +56,8 @@ it('the config.yaml example loads, with both connectors', () => {
     expect(errors.map((e) => e.message)).toEqual([]);
     expect(config.mcp.notion).toMatchObject({ command: 'npx', env: ['NOTION_TOKEN'], network: { allow: ['api.notion.com'] }, timeout_s: 60 });
     expect(config.mcp.mail).toMatchObject({ url: 'http://127.0.0.1:8765/mcp', timeout_s: 30 });
+    expect(config.mcp.crm).toMatchObject({ url: 'https://mcp.crm.example.org/mcp', headers: { Authorization: 'Bearer ${CRM_TOKEN}' }, env: ['CRM_TOKEN'] });
+    expect(config.mcp.tickets).toMatchObject({ image: 'ghcr.io/example/tickets-mcp:1.4', args: ['--stdio'], env: ['TICKETS_TOKEN'], network: { allow: ['tickets.example.org'] } });
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
   }

@@ -16,7 +16,7 @@ export const connectorsCheck: Check = {
     const broken: string[] = [];
     for (const [name, spec] of Object.entries(ctx.config.mcp)) {
       const listing = await listConnector(name, spec, ctx.paths.home);
-      const how = spec.url ?? `${spec.command ?? ''} (confined by bubblewrap)`;
+      const how = spec.url ?? (spec.image !== undefined ? `image ${spec.image} (in a Docker container)` : `${spec.command ?? ''} (confined by bubblewrap)`);
       if (listing.ok) {
         lines.push(`${name}: reachable, ${how}; ${listing.tools.length} tool(s): ${listing.tools.map((t) => `${t.name}${t.readOnly ? ' (read-only)' : ''}`).join(', ')}`);
       } else {

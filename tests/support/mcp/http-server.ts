@@ -15,8 +15,12 @@ export interface HttpMcpServer {
   close(): Promise<void>;
 }
 
-function build(calls: HttpMcpServer['calls']): McpServer {
+function build(calls: HttpMcpServer['calls'], authorization?: string): McpServer {
   const server = new McpServer({ name: 'mail', version: '1.0.0' });
+  if (authorization !== undefined) {
+    // Says back the header it was sent: the connector must mask it before the model sees it.
+    server.registerTool('whoami', { description: 'Who is calling', inputSchema: {} }, async () => ({ content: [{ type: 'text', text: `called with ${authorization}` }] }));
+  }
   server.registerTool('list_inbox', { description: 'List the inbox', inputSchema: { limit: z.number().int().optional() }, annotations: { readOnlyHint: true } }, async (args) => {
     calls.push({ tool: 'list_inbox', args });
     return { content: [{ type: 'text', text: 'inbox: 2 messages (invoice from Oyo, lunch)' }] };
@@ -28,16 +32,23 @@ function build(calls: HttpMcpServer['calls']): McpServer {
   return server;
 }
 
-export async function startHttpMcpServer(): Promise<HttpMcpServer> {
+/** `token`: every request without `Authorization: Bearer <token>` is refused (401), and counted. */
+export async function startHttpMcpServer(opts: { token?: string } = {}): Promise<HttpMcpServer & { refused: number }> {
   const calls: HttpMcpServer['calls'] = [];
+  const counts = { refused: 0 };
   const sockets = new Set<net.Socket>();
   const httpServer = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
+        if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) {
+          counts.refused++;
+          res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'missing or wrong bearer token' }));
+          return;
+        }
         if (req.method !== 'POST') { res.writeHead(405).end(); return; }
-        const server = build(calls);
+        const server = build(calls, opts.token === undefined ? undefined : req.headers.authorization);
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
         res.on('close', () => { void transport.close(); void server.close(); });
         await server.connect(transport);
@@ -51,6 +62,7 @@ export async function startHttpMcpServer(): Promise<HttpMcpServer> {
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     calls,
+    get refused() { return counts.refused; },
     close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); httpServer.close(() => resolve()); }),
   };
 }
