@@ -10,6 +10,7 @@ import { actorData, type Actor } from '../users/actor.js';
 import { AWAITING_APPROVAL, heldPayload, outsideChanges, rememberApproval, type HeldPayload } from '../run/approval.js';
 import { finishPublishing, jobDir } from '../run/execute.js';
 import { saveJournal } from '../undo/journal.js';
+import { blobsFor } from '../undo/revert.js';
 
 /** A decision that cannot be made: the message says why, in the person's words. */
 export class DecisionError extends Error {}
@@ -86,7 +87,7 @@ export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Ru
     // Done and revertable together: the undo journal is saved in the same transaction.
     const moved = deps.store.db.transaction(() => {
       const r = deps.store.move(id, 'succeeded', { reason: outcome.reason ?? null, outputs: JSON.stringify(outcome.outputs) }, { from: ['waiting'] });
-      if (r) saveJournal(deps.store.db, id, outcome.changes);
+      if (r) saveJournal(deps.store.db, id, outcome.changes, blobsFor(deps.paths).seal);
       return r;
     })();
     if (!moved) throw new DecisionError(`job ${id} changed while it was being published`);

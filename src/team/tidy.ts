@@ -24,7 +24,7 @@ export function tidyCollected(d: Daemon): number {
         const journal = new Journal(blobsFor(d.opts.paths));
         const said = original.state === 'same' ? applyAfter(rule, job.file, original.seen, journal) : 'the original was already gone';
         store.db.transaction(() => {
-          saveJournal(store.db, job.id, journal.changes);
+          saveJournal(store.db, job.id, journal.changes, blobsFor(d.opts.paths).seal);
           store.log(job.id, 'after', `${said} (on ${config.host_name})`);
         })();
       } catch (err) {
