@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UnrecoverableError } from '../errors.js';
 import type { Events } from '../events.js';
 import type { Paths } from '../paths.js';
 import type { JobRow } from '../queue/status.js';
@@ -7,7 +7,7 @@ import type { Store } from '../queue/store.js';
 import { redact } from '../redact.js';
 import type { Rule } from '../rules/rule.js';
 import { actorData, type Actor } from '../users/actor.js';
-import { AWAITING_APPROVAL, heldPayload, outsideChanges, rememberApproval, type HeldPayload } from '../run/approval.js';
+import { AWAITING_APPROVAL, checkStaged, heldPayload, outsideChanges, rememberApproval, type HeldPayload } from '../run/approval.js';
 import { finishPublishing, jobDir } from '../run/execute.js';
 import { saveJournal } from '../undo/journal.js';
 import { blobsFor } from '../undo/revert.js';
@@ -82,7 +82,13 @@ export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Ru
   try {
     // The rule as shown when the job was held: approving does what the person saw.
     const heldRule: Rule = { ...rule, after: held.after };
-    const outcome = finishPublishing({ job: row, rule: heldRule, workdir: jobDir(deps.paths.jobsDir, id), step, store: deps.store, paths: deps.paths }, held.staged);
+    checkStaged(held.staged, jobDir(deps.paths.jobsDir, id), rule);
+    if (held.after.kind === 'move' && (rule.after.kind !== 'move' || rule.after.folder !== held.after.folder)) {
+      throw new UnrecoverableError(`refused: the job was held to move its original to ${String(held.after.folder)}, which is not the rule's after: now; deny it and run the file again`);
+    }
+    // A job queued on another host of a team: its original is there, and so is its after:.
+    const elsewhere = row.collected_by && deps.store.hostName && row.collected_by !== deps.store.hostName ? { originalOn: row.collected_by } : {};
+    const outcome = finishPublishing({ job: row, rule: heldRule, workdir: jobDir(deps.paths.jobsDir, id), step, store: deps.store, paths: deps.paths, ...elsewhere }, held.staged);
     fs.rmSync(jobDir(deps.paths.jobsDir, id), { recursive: true, force: true });
     // Done and revertable together: the undo journal is saved in the same transaction.
     const moved = deps.store.db.transaction(() => {
