@@ -23,7 +23,8 @@ export function localJob(store: Store, jobsDir: string, job: JobRow, host: strin
   if (!job.file) return { job };
   const me = host ?? store.hostName;
   const mine = !job.collected_by || job.collected_by === me;
-  const inInbox = mine && role !== 'work' ? inboxFile(job.file, rule) : { ok: false as const, why: 'this host collects no files (role: work)' };
+  const inInbox = !mine ? { ok: false as const, why: `a file on ${job.collected_by} is not this host's to read` }
+    : role === 'work' ? { ok: false as const, why: 'this host collects no files (role: work)' } : inboxFile(job.file, rule);
   // Gone, or a folder: the runner says so in its own words (a skip), as before.
   if (inInbox.ok) return { job };
   const kept = store.keptFile(job.id);
