@@ -85,10 +85,10 @@ export function signInFromElsewhere(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/** Whether a POST comes from our own page (the sign-in button): same origin by Sec-Fetch-Site or Origin. */
+/** Whether a POST comes from our own page (the sign-in button): same origin by Sec-Fetch-Site (which no page can set), else by Origin. */
 export function fromOurPage(req: IncomingMessage): boolean {
   const site = req.headers['sec-fetch-site'];
   const origin = req.headers.origin;
-  if (site !== undefined) return site === 'same-origin' && (origin === undefined || origin === `http://${req.headers.host ?? ''}`);
+  if (site !== undefined) return site === 'same-origin';
   return origin === `http://${req.headers.host ?? ''}`;
 }

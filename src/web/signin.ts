@@ -21,11 +21,14 @@ export function pathBack(url: URL): string {
 /** The page with the button. The secret is in it (in a form field): it is the link's own, already in the address. */
 export function confirmSignIn(res: ServerResponse, session: Session, secret: string, back: string, why: string): void {
   const who = session.person ? `${escapeHtml(session.person.name)} (${session.role})` : "this machine's own key";
-  const html = `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>dropwork: sign in?</title><style>${STYLE}</style>
+  const html = `<!doctype html><meta charset="utf-8"><title>dropwork: sign in?</title><style>${STYLE}</style>
 <h1>dropwork</h1><p>Sign in as <strong>${who}</strong>?</p>
 <p>${escapeHtml(why)}, which may have picked whose link it is. If you did not mean to sign in just now, close this page.</p>
 <form method="post" action="/signin"><input type="hidden" name="token" value="${escapeHtml(secret)}"><input type="hidden" name="then" value="${escapeHtml(back)}"><button type="submit">Sign in as ${session.person ? escapeHtml(session.person.name) : 'the install'}</button></form>`;
-  res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY' });
+  res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY',
+    // The button's POST must carry our Origin (no-referrer would make it "null"); the page's
+    // own address holds the secret, so it is never sent to another site.
+    'Referrer-Policy': 'same-origin' });
   res.end(html);
 }
 
