@@ -68,6 +68,13 @@ function everyFile(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
+/** A start and a clean stop of the worker: what it does at start (resume reverts, prune undo) is done then. */
+async function restart(): Promise<void> {
+  const d = await spawnDaemon(worker);
+  d.kill('SIGTERM');
+  await new Promise((r) => d.once('exit', r));
+}
+
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 describe('a hostile writer of the team database', () => {
@@ -117,7 +124,7 @@ describe('a hostile writer of the team database', () => {
     expect(fs.existsSync(path.join(worker.root, 'user', '.bashrc'))).toBe(false);
   }, 60_000);
 
-  it('cannot plant authorized_keys through a revert resumed at start, nor delete a file through a kept version\'s name', async () => {
+  it('cannot plant authorized_keys through a revert resumed at start', async () => {
     // A file the worker published (content a collecting host chose), and a forged record that
     // job "moved the original" from ~/.ssh/authorized_keys to it, with a revert under way.
     fs.mkdirSync(outputs, { recursive: true });
@@ -129,22 +136,26 @@ describe('a hostile writer of the team database', () => {
     await db.query(`INSERT INTO dropwork.undo_journal (job_id, kind, path, moved_to, sha256, size, at) VALUES ($1, 'original', $2, $3, $4, $5, $6)`,
       [id, keys, published, sha(key), key.length, Date.now()]);
     await db.query('INSERT INTO dropwork.reverts (jobs, by, started_at) VALUES ($1, $2, $3)', [JSON.stringify([id]), 'by nobody', Date.now()]);
-    // A kept version "named" ../../…: pruning it would delete a file beside the data folder.
-    const blobs = path.join(worker.paths.dataDir, 'undo', 'blobs');
-    const name = '../../../../victim.txt';
-    const victim = path.join(blobs, name.slice(0, 2), name);
-    expect(victim.startsWith(path.join(worker.paths.dataDir, 'undo'))).toBe(false);
-    fs.writeFileSync(victim, 'keep me\n');
-    await db.query('INSERT INTO dropwork.undo_blobs (sha256, size, kept_at) VALUES ($1, 8, 0)', [name]);
-
-    const d = await spawnDaemon(worker);
-    d.kill('SIGTERM');
-    await new Promise((r) => d.once('exit', r));
+    await restart();
     expect(fs.existsSync(keys)).toBe(false);
     expect(fs.readFileSync(published, 'utf8')).toBe(key);
     expect(await job(id)).toMatchObject({ status: 'succeeded' });
     expect(logText()).toMatch(/a revert could not be finished: revert of job \d+: nothing was changed:/);
     expect(logText()).toMatch(/job \d+ cannot be reverted here: 1 of the 1 change\(s\) its undo record lists were not recorded by this host/);
+  }, 60_000);
+
+  it('cannot delete a file through a kept version\'s name when undo is pruned at start', async () => {
+    // A kept version "named" ../../…: pruning it would delete a file beside the data folder.
+    const blobs = path.join(worker.paths.dataDir, 'undo', 'blobs');
+    const victim = path.join(worker.root, 'victim.txt');
+    // blobs.pathOf(name) is blobs/<first two characters>/<name>: here blobs/../<name>.
+    const name = path.relative(path.join(blobs, '..'), victim);
+    expect(name.startsWith('../')).toBe(true);
+    expect(path.join(blobs, name.slice(0, 2), name)).toBe(victim);
+    fs.writeFileSync(victim, 'keep me\n');
+    await db.query('INSERT INTO dropwork.undo_blobs (sha256, size, kept_at) VALUES ($1, 8, 0)', [name]);
+
+    await restart();
     expect(fs.readFileSync(victim, 'utf8')).toBe('keep me\n');
     expect(logText()).toMatch(/refused to delete a kept version: .*the name is not a sha256/);
     expect((await db.query('SELECT count(*) AS n FROM dropwork.undo_blobs')).rows[0]).toEqual({ n: '0' });
