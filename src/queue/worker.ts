@@ -183,8 +183,9 @@ export class Worker {
         steps.flush(); // nothing is left unless settling itself threw
         if ((settled ?? store.get(job.id))?.status !== 'waiting') discardJobFolder(ctx.workdir);
         // A copy kept for a job queued here (`dropwork run` of a file outside the inboxes) is let
-        // go once the job is over; a copy from another host is let go by that host (team/tidy.ts).
-        if (local.folder && !local.elsewhere && settled && settled.status !== 'waiting' && settled.status !== 'queued') store.letGoOfFile(job.id);
+        // go once the job succeeded (a failed one may be retried, and runs from it again); a copy
+        // from another host is let go by that host (team/tidy.ts).
+        if (local.folder && !local.elsewhere && settled?.status === 'succeeded') store.letGoOfFile(job.id);
       } catch (err) {
         // A team's database is down: the folder stays; the next attempt starts by emptying it.
         if (!(err instanceof StoreUnavailable)) throw err;
