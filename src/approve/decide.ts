@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UnrecoverableError } from '../errors.js';
 import type { Events } from '../events.js';
 import type { Paths } from '../paths.js';
 import type { JobRow } from '../queue/status.js';
@@ -7,9 +7,10 @@ import type { Store } from '../queue/store.js';
 import { redact } from '../redact.js';
 import type { Rule } from '../rules/rule.js';
 import { actorData, type Actor } from '../users/actor.js';
-import { AWAITING_APPROVAL, awaitsToolApproval, heldPayload, outsideChanges, rememberApproval, rememberToolApproval, type HeldPayload } from '../run/approval.js';
+import { AWAITING_APPROVAL, awaitsToolApproval, checkStaged, heldPayload, outsideChanges, rememberApproval, rememberToolApproval, type HeldPayload } from '../run/approval.js';
 import { finishPublishing, jobDir } from '../run/execute.js';
 import { saveJournal } from '../undo/journal.js';
+import { blobsFor } from '../undo/revert.js';
 
 /** A decision that cannot be made: the message says why, in the person's words. */
 export class DecisionError extends Error {}
@@ -96,12 +97,18 @@ export function approveJob(deps: DecisionDeps, id: number, rules: Map<string, Ru
   try {
     // The rule as shown when the job was held: approving does what the person saw.
     const heldRule: Rule = { ...rule, after: held.after };
-    const outcome = finishPublishing({ job: row, rule: heldRule, workdir: jobDir(deps.paths.jobsDir, id), step, store: deps.store, paths: deps.paths }, held.staged);
+    checkStaged(held.staged, jobDir(deps.paths.jobsDir, id), rule);
+    if (held.after.kind === 'move' && (rule.after.kind !== 'move' || rule.after.folder !== held.after.folder)) {
+      throw new UnrecoverableError(`refused: the job was held to move its original to ${String(held.after.folder)}, which is not the rule's after: now; deny it and run the file again`);
+    }
+    // A job queued on another host of a team: its original is there, and so is its after:.
+    const elsewhere = row.collected_by && deps.store.hostName && row.collected_by !== deps.store.hostName ? { originalOn: row.collected_by } : {};
+    const outcome = finishPublishing({ job: row, rule: heldRule, workdir: jobDir(deps.paths.jobsDir, id), step, store: deps.store, paths: deps.paths, ...elsewhere }, held.staged);
     fs.rmSync(jobDir(deps.paths.jobsDir, id), { recursive: true, force: true });
     // Done and revertable together: the undo journal is saved in the same transaction.
     const moved = deps.store.db.transaction(() => {
       const r = deps.store.move(id, 'succeeded', { reason: outcome.reason ?? null, outputs: JSON.stringify(outcome.outputs) }, { from: ['waiting'] });
-      if (r) saveJournal(deps.store.db, id, outcome.changes);
+      if (r) saveJournal(deps.store.db, id, outcome.changes, blobsFor(deps.paths).seal);
       return r;
     })();
     if (!moved) throw new DecisionError(`job ${id} changed while it was being published`);

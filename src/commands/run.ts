@@ -16,6 +16,8 @@ import { noRuleNamed } from '../rules/names.js';
 import { sha256File } from '../watch/fingerprint.js';
 import { listInbox } from '../watch/scan.js';
 import { loadPlugins } from '../plugin-list.js';
+import { formatBytes } from '../sandbox/limits.js';
+import { inboxFile } from '../team/travel.js';
 import { CliError, paths, printJson } from './shared.js';
 
 export interface RunOptions {
@@ -60,7 +62,16 @@ export async function runFile(file: string | undefined, opts: RunOptions): Promi
   const jobs: JobRow[] = [];
   try {
     for (const rule of rules) {
-      const row = store.enqueue({ rule: rule.name, file: abs, sha256, trigger: 'manual', dedupe: !opts.force, definition: rule.definition, payload: { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs } });
+      // A file outside the rule's inboxes (or any file, on a team) travels with its job: a worker
+      // runs only such a copy or a file in its own inboxes (team/travel.ts).
+      const travels = store.carriesFiles || !inboxFile(abs, rule).ok;
+      if (travels && st.size > rule.maxFileMb * 1024 * 1024) throw new CliError(`${abs} is ${formatBytes(st.size)}, more than rule "${rule.name}"'s max_file_mb: ${rule.maxFileMb}; a file outside the rule's inboxes travels with its job, up to that size`);
+      const bytes = travels ? fs.readFileSync(abs) : undefined;
+      const row = store.db.transaction(() => {
+        const r = store.enqueue({ rule: rule.name, file: abs, sha256, trigger: 'manual', dedupe: !opts.force, definition: rule.definition, payload: { size: st.size, mtimeMs: st.mtimeMs, birthtimeMs: st.birthtimeMs } });
+        if (r && bytes) store.keepFile(r.id, path.basename(abs), bytes, sha256);
+        return r;
+      })();
       if (row) {
         // The daemon, seeing this file in an inbox later, knows it is accounted for.
         store.drops.put({ rule: rule.name, path: abs, size: st.size, mtime_ms: st.mtimeMs, rule_def: rule.definition, job_id: row.id });

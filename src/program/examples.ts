@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openFileUnder, type OpenedFile } from '../nofollow-files.js';
+import { copyTree } from '../agent/workspace/copy.js';
 import type { Paths } from '../paths.js';
 import type { JobRow } from '../queue/status.js';
 import type { Rule } from '../rules/rule.js';
@@ -28,7 +29,22 @@ export interface Example {
   /** The input file's name (input/NAME in a workspace). */
   input: string;
   outputs: ExampleOutput[];
+  /**
+   * The outputs folder's other files when the job was kept (seen/REL), as the job's run saw it
+   * in output/: replay puts them back, so output/ has its real shape there too. Absent in
+   * examples kept before it was recorded.
+   */
+  seen?: string[];
 }
+
+/**
+ * What of the outputs folder an example keeps for replay: the smallest files first, as a live
+ * run copies them (agent/workspace/copy.ts), up to these bounds. A live run copies up to 256 MiB;
+ * an example keeps 32 MiB (clones where the file system has them): an outputs folder of large
+ * files replays without its largest ones.
+ */
+const SEEN_LIMITS = { maxBytes: 32 * 1024 * 1024, maxFiles: 5000 };
+export const seenOf = (e: Example, rel: string): string => path.join(e.dir, 'seen', rel);
 
 export function examplesDir(paths: Paths, rule: string): string {
   return path.join(paths.dataDir, 'examples', encodeURIComponent(rule));
@@ -103,7 +119,11 @@ export function keepExample(paths: Paths, rule: Rule, job: JobRow, changes: read
       outputs.push({ path: rel, kind: c.kind });
     }
     if (outputs.length === 0) return { why: 'the job published nothing' };
-    const example: Omit<Example, 'dir'> = { job: job.id, input: name, outputs };
+    // The rest of the outputs folder, as the live run saw it (its own outputs are in before/, or
+    // were not there yet): a program must not tell replay from a live run by an empty output/.
+    const own = new Set(outputs.map((o) => o.path));
+    const seen = [...copyTree(rule.output, path.join(temp, 'seen'), SEEN_LIMITS, (rel) => own.has(rel)).copied.keys()].sort();
+    const example: Omit<Example, 'dir'> = { job: job.id, input: name, outputs, seen };
     fs.writeFileSync(path.join(temp, 'example.json'), `${JSON.stringify(example, null, 2)}\n`);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(temp, dir);

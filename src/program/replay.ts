@@ -11,7 +11,7 @@ import { readFileIn } from '../nofollow-files.js';
 import { listOutputFiles } from '../sandbox/output.js';
 import type { SandboxBackend } from '../sandbox/sandbox.js';
 import { compareOutputs } from './compare.js';
-import { afterOf, beforeOf, inputOf, type Example } from './examples.js';
+import { afterOf, beforeOf, inputOf, seenOf, type Example } from './examples.js';
 import { runFailure, runProgram } from './exec.js';
 import type { ReplayResult } from './store.js';
 
@@ -50,6 +50,15 @@ export async function replayOne(backend: SandboxBackend, source: string, example
     before.set(o.path, content);
     fs.mkdirSync(path.dirname(path.join(output, o.path)), { recursive: true });
     fs.writeFileSync(path.join(output, o.path), content);
+  }
+  // The outputs folder's other files, as the example's live run saw them: output/ has the shape
+  // a live run gives it, so a program cannot behave one way in replay and another way live.
+  for (const rel of example.seen ?? []) {
+    if (before.has(rel) || expected.has(rel) || rel.split('/').includes('..')) continue;
+    const content = fs.readFileSync(seenOf(example, rel));
+    before.set(rel, content);
+    fs.mkdirSync(path.dirname(path.join(output, rel)), { recursive: true });
+    fs.writeFileSync(path.join(output, rel), content);
   }
   const base = { job: example.job, input: example.input };
   try {

@@ -20,21 +20,46 @@ import { runFailure, runProgram } from './exec.js';
 import { FALLBACK_STEP, PROGRAM_STEP, compileMode } from './mode.js';
 import { approvedProgram, countRun, exampleDirs, type Program } from './store.js';
 
-/** What the examples wrote: `changes PATH` for a file they replaced or appended to, `new *.EXT` for a new file. */
-export function shapesOf(examples: readonly Example[]): Set<string> {
-  const shapes = new Set<string>();
-  for (const e of examples) for (const o of e.outputs) shapes.add(o.kind === 'created' ? `new *${path.extname(o.path).toLowerCase()}` : `changes ${o.path}`);
-  return shapes;
+/**
+ * The shape of what a run wrote, checked before anything is published: every file a live run
+ * writes must be one its examples wrote in the same way. `changes PATH`: a file of the outputs
+ * folder they replaced or appended to, by its very path; `new D/*.EXT`: a new file with an
+ * extension they created, as deep in folders (`2026-11/x.pdf` is `new * /*.pdf`, spaced here
+ * only for the comment). And no more new files than the most any example created. A program
+ * that behaves as in replay passes; one that writes elsewhere, or more, falls back to the agent.
+ */
+export interface Shapes {
+  kinds: Set<string>;
+  mostNew: number;
+}
+
+function newShape(rel: string): string {
+  const depth = rel.split('/').length - 1;
+  return `new ${'*/'.repeat(depth)}*${path.extname(rel).toLowerCase()}`;
+}
+
+export function shapesOf(examples: readonly Example[]): Shapes {
+  const kinds = new Set<string>();
+  let mostNew = 0;
+  for (const e of examples) {
+    for (const o of e.outputs) kinds.add(o.kind === 'created' ? newShape(o.path) : `changes ${o.path}`);
+    mostNew = Math.max(mostNew, e.outputs.filter((o) => o.kind === 'created').length);
+  }
+  return { kinds, mostNew };
 }
 
 /** Why these outputs are not of the examples' shape, or undefined when they are. */
-export function shapeProblem(staged: readonly StagedOutput[], output: string, shapes: ReadonlySet<string>): string | undefined {
+export function shapeProblem(staged: readonly StagedOutput[], output: string, shapes: Shapes): string | undefined {
   if (staged.length === 0) return 'it wrote nothing';
+  let created = 0;
   for (const s of staged) {
-    const rel = path.relative(output, s.dest);
-    const shape = fs.existsSync(s.dest) ? `changes ${rel}` : `new *${path.extname(rel).toLowerCase()}`;
-    if (!shapes.has(shape)) return `it wrote ${rel}, unlike its examples (${shape})`;
+    const rel = path.relative(output, s.dest).split(path.sep).join('/');
+    const existed = fs.existsSync(s.dest);
+    const shape = existed ? `changes ${rel}` : newShape(rel);
+    if (!existed) created++;
+    if (rel.startsWith('..') || !shapes.kinds.has(shape)) return `it wrote ${rel}, unlike its examples (${shape}); they wrote: ${[...shapes.kinds].join(', ')}`;
   }
+  if (created > shapes.mostNew) return `it wrote ${created} new files; its examples wrote at most ${shapes.mostNew}`;
   return undefined;
 }
 

@@ -150,6 +150,11 @@ export class Store {
   }
 
   /** The copy of a job's file that travelled with it, if one did. */
+  /** Drops the copy kept with a job (its job is over). */
+  letGoOfFile(jobId: number): void {
+    this.db.prepare('DELETE FROM job_files WHERE job_id = ?').run(jobId);
+  }
+
   keptFile(jobId: number): { name: string; sha256: string; bytes: Buffer } | undefined {
     const row = this.db.prepare('SELECT name, sha256, bytes FROM job_files WHERE job_id = ?').get(jobId) as { name: string; sha256: string; bytes: Buffer | Uint8Array } | undefined;
     return row ? { name: row.name, sha256: row.sha256, bytes: Buffer.from(row.bytes) } : undefined;

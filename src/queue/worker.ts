@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
-import { coerceError, SkipJob, StoreUnavailable, TransientError, WaitJob } from '../errors.js';
+import { coerceError, errorMessage, SkipJob, StoreUnavailable, TransientError, WaitJob } from '../errors.js';
 import type { Events } from '../events.js';
 import type { Logger } from '../log.js';
 import type { Paths } from '../paths.js';
@@ -11,6 +11,7 @@ import { discardJobFolder, jobFoldersDiscarded } from '../run/job-folder.js';
 import type { Rule } from '../rules/rule.js';
 import { localJob } from '../team/travel.js';
 import { saveJournal, type Change } from '../undo/journal.js';
+import { blobsFor } from '../undo/revert.js';
 import { backoffMs } from './backoff.js';
 import { PendingSteps } from './step-log.js';
 import { WAIT_FOREVER, type JobRow } from './status.js';
@@ -144,7 +145,16 @@ export class Worker {
       this.settle(job, steps, 'failed', `the rule "${job.rule}" no longer exists`);
       return;
     }
-    const local = localJob(store, paths.jobsDir, job, this.deps.host);
+    let local: ReturnType<typeof localJob>;
+    try {
+      local = localJob(store, paths.jobsDir, job, this.deps.host, rule, this.deps.config().role);
+    } catch (err) {
+      // The row names a file this host will not read: nothing is read, the job fails saying why.
+      log.warn('refused a job: its file did not travel with it and is not in this host\'s inboxes', { job: job.id, rule: job.rule, error: errorMessage(err) });
+      steps.add('failed', errorMessage(err));
+      this.settle(job, steps, 'failed', errorMessage(err), { last_error: errorMessage(err) });
+      return;
+    }
     let settled: JobRow | undefined;
     const ctx: JobContext = {
       job: local.job, rule, config: this.deps.config(), paths, store, log, signal,
@@ -172,6 +182,10 @@ export class Worker {
       try {
         steps.flush(); // nothing is left unless settling itself threw
         if ((settled ?? store.get(job.id))?.status !== 'waiting') discardJobFolder(ctx.workdir);
+        // A copy kept for a job queued here (`dropwork run` of a file outside the inboxes) is let
+        // go once the job succeeded (a failed one may be retried, and runs from it again); a copy
+        // from another host is let go by that host (team/tidy.ts).
+        if (local.folder && !local.elsewhere && settled?.status === 'succeeded') store.letGoOfFile(job.id);
       } catch (err) {
         // A team's database is down: the folder stays; the next attempt starts by emptying it.
         if (!(err instanceof StoreUnavailable)) throw err;
@@ -236,7 +250,7 @@ export class Worker {
     const row = steps.keepIfFails(() => store.db.transaction(() => {
       steps.write();
       const moved = store.move(job.id, to, { reason, ...patch }, { worker: this.id, from: ['running'], notStarted });
-      if (moved && changes.length) saveJournal(store.db, job.id, changes);
+      if (moved && changes.length) saveJournal(store.db, job.id, changes, blobsFor(this.deps.paths).seal);
       return moved;
     })());
     if (!row) {

@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { UnrecoverableError } from '../errors.js';
+import { entryStat } from '../nofollow.js';
 import type { StagedOutput } from '../publish/publish.js';
 import type { JobRow } from '../queue/status.js';
 import type { Store } from '../queue/store.js';
@@ -88,4 +91,27 @@ export function heldPayload(job: JobRow): HeldPayload | undefined {
   const p = payloadOf(job) as Partial<HeldPayload>;
   if (!Array.isArray(p.staged)) return undefined;
   return { ...p, staged: p.staged, changes: p.changes ?? [], after: p.after ?? { kind: 'keep' }, rule_hash: p.rule_hash ?? '' };
+}
+
+/**
+ * A held job's staged outputs come back from the history when someone approves, and on a team
+ * the history is a database others can write: a row could name any file of this host as a
+ * "staged" source (approving would move it into the outputs) or any place as a destination.
+ * So each source must be a regular file in the job's own folder, reached without a link, and
+ * each destination inside a folder the rule writes to (its outputs, or the fixed part of an
+ * absolute `copy:`/`move:` folder). Throws with the first reason; nothing is touched then.
+ */
+export function checkStaged(staged: readonly StagedOutput[], jobFolder: string, rule: Pick<Rule, 'output' | 'actions'>): void {
+  const writes = [rule.output, ...(rule.actions ?? []).flatMap((a) => {
+    const fixed = a.target.split('{')[0] ?? '';
+    return a.kind !== 'rename' && path.isAbsolute(fixed) ? [a.target.includes('{') ? path.dirname(fixed) : fixed] : [];
+  })];
+  for (const s of staged) {
+    const { source, dest } = s as { source: unknown; dest: unknown };
+    if (typeof source !== 'string' || typeof dest !== 'string') throw new UnrecoverableError('a staged output of this job is not a file name; refused');
+    if (!isInside(source, jobFolder) || path.resolve(source) !== source) throw new UnrecoverableError(`refused: the staged file ${source} is not in this job's folder ${jobFolder}`);
+    const st = entryStat(jobFolder, path.relative(jobFolder, source).split(path.sep).join('/'), source);
+    if (!st?.isFile()) throw new UnrecoverableError(`refused: the staged file ${source} is ${st ? 'not a regular file' : 'gone'}`);
+    if (path.resolve(dest) !== dest || !writes.some((w) => isInside(dest, w))) throw new UnrecoverableError(`refused: ${dest} is outside the folders rule writes to (${writes.join(', ')})`);
+  }
 }

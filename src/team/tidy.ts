@@ -20,11 +20,11 @@ export function tidyCollected(d: Daemon): number {
     const rule = d.ruleSet.rules.get(job.rule);
     if (job.status === 'succeeded' && job.ran_by !== config.host_name && job.file && rule) {
       try {
-        const original = confirmOriginal(job, rule.definition, store);
+        const original = confirmOriginal(job, rule.definition, store, rule.watch);
         const journal = new Journal(blobsFor(d.opts.paths));
         const said = original.state === 'same' ? applyAfter(rule, job.file, original.seen, journal) : 'the original was already gone';
         store.db.transaction(() => {
-          saveJournal(store.db, job.id, journal.changes);
+          saveJournal(store.db, job.id, journal.changes, blobsFor(d.opts.paths).seal);
           store.log(job.id, 'after', `${said} (on ${config.host_name})`);
         })();
       } catch (err) {

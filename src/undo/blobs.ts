@@ -1,22 +1,41 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { UnrecoverableError } from '../errors.js';
+import { clip } from '../nofollow.js';
 import { factsOf } from '../publish/content.js';
 import { hashOpened, openFilePath } from '../nofollow-files.js';
+import { Seal } from './seal.js';
+
+/**
+ * A kept version's name is the sha256 of its content, in hex, and nothing else: the name comes
+ * from the history, which on a team is a database others can write, and a name such as
+ * `../../.ssh/authorized_keys` would otherwise make prune delete, or revert copy, any file.
+ */
+export function isBlobName(name: unknown): name is string {
+  return typeof name === 'string' && /^[0-9a-f]{64}$/.test(name);
+}
 
 /**
  * Earlier versions of files that jobs replaced, kept by content under the data folder
  * (undo/blobs/ab/abcdef…): the same version replaced twice is kept once.
  */
 export class Blobs {
-  constructor(readonly dir: string) {}
+  /** Marks the undo records this host wrote (seal.ts); its key lives beside the blobs. */
+  readonly seal: Seal;
 
+  constructor(readonly dir: string) {
+    this.seal = new Seal(path.join(path.dirname(dir), 'seal.key'));
+  }
+
+  /** Where the version named `sha256` is kept; throws for a name that is not a hex sha256. */
   pathOf(sha256: string): string {
+    if (!isBlobName(sha256)) throw new UnrecoverableError(`"${clip(String(sha256), 80)}" is not the name of a kept version (a sha256 in hex); refused`);
     return path.join(this.dir, sha256.slice(0, 2), sha256);
   }
 
   has(sha256: string): boolean {
-    return fs.existsSync(this.pathOf(sha256));
+    return isBlobName(sha256) && fs.existsSync(this.pathOf(sha256));
   }
 
   /**
@@ -41,6 +60,7 @@ export class Blobs {
   }
 
   remove(sha256: string): number {
+    if (!isBlobName(sha256)) return 0;
     const p = this.pathOf(sha256);
     try {
       const { size } = fs.statSync(p);

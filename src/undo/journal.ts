@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Db, Statement } from '../queue/db.js';
 import { factsOf, type ContentFacts } from '../publish/content.js';
 import type { Blobs } from './blobs.js';
+import { sealChanges, type Seal } from './seal.js';
 
 /** One change a job made to the user's files, enough to put it back exactly. */
 export type Change =
@@ -67,9 +68,13 @@ interface JournalRow {
   prev_size: number | null;
 }
 
-/** Saves a job's changes; call inside the transaction that marks the job succeeded. */
-export function saveJournal(db: Db, jobId: number, changes: readonly Change[], now = Date.now()): void {
+/**
+ * Saves a job's changes, marked as this host's (seal.ts: a revert believes only its own marks);
+ * call inside the transaction that marks the job succeeded.
+ */
+export function saveJournal(db: Db, jobId: number, changes: readonly Change[], seal: Seal, now = Date.now()): void {
   const { insert, kept } = statementsFor(db);
+  sealChanges(db, jobId, changes, seal);
   for (const c of changes) {
     if (c.kind === 'replaced') kept.run(c.prevSha256, c.prevSize, now);
     const prev = c.kind === 'replaced' || c.kind === 'appended' ? c : undefined;

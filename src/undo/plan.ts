@@ -1,8 +1,10 @@
 import type { Db } from '../queue/db.js';
 import type { JobRow } from '../queue/status.js';
 import { sha256Prefix } from '../publish/content.js';
-import { stateOf, type Blobs } from './blobs.js';
+import { clip } from '../nofollow.js';
+import { isBlobName, stateOf, type Blobs } from './blobs.js';
 import { changesOf, laterJobsTouching, type Change } from './journal.js';
+import { unmarked } from './seal.js';
 
 /** A file's content as revert sees it: hash and size, or null for "no file there". */
 export type FileState = { sha256: string; size: number } | null;
@@ -42,17 +44,22 @@ export const same = (a: FileState, b: FileState): boolean => (a === null ? b ===
  * checked at each step. A file changed by someone else stops the plan (a blocker); one changed by
  * a later job stops it too unless `cascade`, which adds that job and plans again.
  */
-export function planRevert(db: Db, blobs: Blobs, requested: readonly number[], cascade: boolean): Plan {
+export function planRevert(db: Db, blobs: Blobs, requested: readonly number[], cascade: boolean, ownOnly = false): Plan {
   const set = new Set(requested);
   for (;;) {
-    const plan = simulate(db, blobs, set, requested);
+    const plan = simulate(db, blobs, set, requested, ownOnly);
     const more = cascade ? plan.blockers.flatMap((b) => b.later).filter((j) => !set.has(j)) : [];
     if (more.length === 0) return plan;
     for (const j of more) set.add(j);
   }
 }
 
-function simulate(db: Db, blobs: Blobs, set: ReadonlySet<number>, requested: readonly number[]): Plan {
+/**
+ * `ownOnly`: every change must carry this host's mark (seal.ts). Without it, a record with no
+ * marks at all (journaled before marks, on one machine's own SQLite file) is believed; a record
+ * with marks is believed only in full either way.
+ */
+function simulate(db: Db, blobs: Blobs, set: ReadonlySet<number>, requested: readonly number[], ownOnly: boolean): Plan {
   const plan: Plan = { jobs: [], steps: [], blockers: [], refused: [], alreadyReverted: [] };
   const files = new Map<string, FileState>();
   const read = (p: string): FileState => {
@@ -66,8 +73,14 @@ function simulate(db: Db, blobs: Blobs, set: ReadonlySet<number>, requested: rea
     if (job.status === 'reverted') { if (requested.includes(id)) plan.alreadyReverted.push(id); continue; }
     if (job.status !== 'succeeded') { plan.refused.push({ job: id, why: `job ${id} is ${job.status}; only jobs that finished (done) changed anything to revert` }); continue; }
     if (job.undo_expired) { plan.refused.push({ job: id, why: `job ${id} can no longer be reverted: its undo record was pruned (undo_keep_days / undo_max_mb)` }); continue; }
+    const changes = changesOf(db, id);
+    const foreign = unmarked(db, id, changes, blobs.seal);
+    if (foreign.count > 0 && (ownOnly || foreign.anyMarks)) {
+      plan.refused.push({ job: id, why: `job ${id} cannot be reverted here: ${foreign.count} of the ${changes.length} change(s) its undo record lists were not recorded by this host (written into the database by hand, or made by another host on its own disk); revert it on the host that ran it` });
+      continue;
+    }
     plan.jobs.push(id);
-    for (const c of [...changesOf(db, id)].reverse()) {
+    for (const c of [...changes].reverse()) {
       const problem = stepFor(id, c, read, files, blobs, plan.steps);
       if (problem) {
         const later = laterJobsTouching(db, id, [c.path, ...(c.kind === 'original' ? [c.movedTo] : [])]).map((l) => l.job).filter((j) => !set.has(j));
@@ -105,6 +118,7 @@ function stepFor(job: number, c: Change, read: (p: string) => FileState, files: 
   if (c.kind === 'created') steps.push({ job, do: 'remove', path: c.path, expect: after });
   else if (c.kind === 'appended') steps.push({ job, do: 'truncate', path: c.path, expect: after, to: before });
   else {
+    if (!isBlobName(c.prevSha256)) return { path: c.path, why: `the undo record names the earlier version of ${c.path} "${clip(c.prevSha256, 80)}", which is not a sha256; refused` };
     if (!blobs.has(c.prevSha256)) return { path: c.path, why: `the earlier version of ${c.path} is no longer kept` };
     steps.push({ job, do: 'restore', path: c.path, expect: after, blob: c.prevSha256, to: before });
   }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../queue/store.js';
-import type { Blobs } from './blobs.js';
+import { clip } from '../nofollow.js';
+import { isBlobName, type Blobs } from './blobs.js';
 
 export interface Retention {
   keepDays: number;
@@ -14,6 +15,8 @@ export interface Pruned {
   freedBytes: number;
   /** What the kept versions take now. */
   usedBytes: number;
+  /** Rows of undo_blobs whose name is not a sha256 (written by hand into the database): forgotten, no file touched. */
+  refused: string[];
 }
 
 /**
@@ -49,8 +52,10 @@ export function pruneUndo(store: Store, blobs: Blobs, r: Retention, now = Date.n
       WHERE u.prev_sha256 = b.sha256 AND u.kind = 'replaced' AND j.undo_expired = 0 AND j.status = 'succeeded')`).all() as { sha256: string }[];
   let freedBytes = 0;
   const forget = db.prepare('DELETE FROM undo_blobs WHERE sha256 = ?');
+  const refused: string[] = [];
   for (const { sha256 } of unneeded) {
-    freedBytes += blobs.remove(sha256);
+    if (!isBlobName(sha256)) refused.push(clip(String(sha256), 80));
+    else freedBytes += blobs.remove(sha256);
     forget.run(sha256);
   }
   const known = db.prepare('SELECT 1 FROM undo_blobs WHERE sha256 = ?');
@@ -66,7 +71,7 @@ export function pruneUndo(store: Store, blobs: Blobs, r: Retention, now = Date.n
       /* already gone */
     }
   }
-  return { expired, freedBytes, usedBytes: live() };
+  return { expired, freedBytes, usedBytes: live(), refused };
 }
 
 function listBlobFiles(dir: string): string[] {

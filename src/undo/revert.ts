@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { errorMessage } from '../errors.js';
+import { entryStat } from '../nofollow.js';
+import { isInside } from '../rules/match.js';
 import type { Paths } from '../paths.js';
 import { withPublishLock } from '../publish/lock.js';
 import type { Store } from '../queue/store.js';
@@ -16,6 +19,8 @@ export interface RevertRequest extends Actor {
   dryRun: boolean;
   /** The publish lock (src/publish/lock.ts): a revert and a publish never touch one file at once. */
   lock?: string;
+  /** Believe only changes this host marked as its own (seal.ts); always so on a team's database. */
+  ownOnly?: boolean;
 }
 
 export type RevertResult =
@@ -55,7 +60,7 @@ function refusal(plan: Plan): string | undefined {
  * half-way is finished by running it again or by the next daemon start (resumeReverts).
  */
 export function revertJobs(store: Store, blobs: Blobs, req: RevertRequest): RevertResult {
-  const plan = planRevert(store.db, blobs, req.jobs, req.cascade);
+  const plan = planRevert(store.db, blobs, req.jobs, req.cascade, req.ownOnly === true || store.carriesFiles);
   const why = refusal(plan);
   if (why) return { ok: false, plan, why };
   if (req.dryRun || plan.jobs.length === 0) return { ok: true, plan, reverted: [] };
@@ -87,24 +92,57 @@ function carryOut(store: Store, blobs: Blobs, plan: Plan, by: string, who: strin
   return reverted;
 }
 
-/** Reverts a crash or kill cut short: run again to the end (each step knows when it is done). */
-export function resumeReverts(store: Store, blobs: Blobs, lock?: string): { resumed: number[]; stuck: string[] } {
+/**
+ * Reverts a crash or kill cut short: run again to the end (each step knows when it is done).
+ * Nobody is asked, so nothing is taken on the history's word: a revert row names jobs, and only
+ * changes this host marked as its own are carried out (a row written into a team's database by
+ * hand is refused), and only under `folders` (this host's rule folders and trash), each path
+ * reached without following a link below them.
+ */
+export function resumeReverts(store: Store, blobs: Blobs, lock?: string, folders?: readonly string[]): { resumed: number[]; stuck: string[] } {
   const open = store.db.prepare('SELECT id, jobs, by FROM reverts WHERE finished_at IS NULL ORDER BY id').all() as { id: number; jobs: string; by: string }[];
   const resumed: number[] = [];
   const stuck: string[] = [];
   for (const r of open) {
-    const jobs = JSON.parse(r.jobs) as number[];
-    const result = revertJobs(store, blobs, { jobs, cascade: false, dryRun: false, by: r.by, ...(lock ? { lock } : {}) });
-    if (result.ok) {
+    const jobs = jobsOf(r.jobs);
+    const req = { jobs, cascade: false, by: String(r.by), ownOnly: true, ...(lock ? { lock } : {}) };
+    const plan = revertJobs(store, blobs, { ...req, dryRun: true });
+    const outside = plan.ok && folders ? plan.plan.steps.map((s) => unsafePath(s, folders)).find((why) => why !== undefined) : undefined;
+    const result = !plan.ok || outside ? plan : revertJobs(store, blobs, { ...req, dryRun: false });
+    if (result.ok && !outside) {
       store.db.prepare('UPDATE reverts SET finished_at = ? WHERE id = ?').run(Date.now(), r.id);
       resumed.push(...result.reverted);
     } else {
-      stuck.push(`revert of job ${jobs.join(', ')}: ${result.why}`);
+      stuck.push(`revert of job ${jobs.join(', ')}: ${outside ?? (result.ok ? '' : result.why)}`);
     }
   }
   return { resumed, stuck };
 }
 
+/** A revert row's job ids; anything else in it is dropped. */
+function jobsOf(json: string): number[] {
+  try {
+    const v = JSON.parse(json) as unknown;
+    return Array.isArray(v) ? v.filter((j): j is number => Number.isSafeInteger(j)) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Why a step's files are not safe to touch unasked: outside every folder given, or a link on the way. */
+function unsafePath(step: Step, folders: readonly string[]): string | undefined {
+  const paths = step.do === 'return' ? [step.path, step.movedTo, ...(step.trashInfo ? [step.trashInfo] : [])] : [step.path];
+  for (const p of paths) {
+    const base = folders.find((f) => isInside(p, f));
+    if (!base || path.resolve(p) !== p) return `${p} is outside this host's rule folders; nothing was changed`;
+    try {
+      entryStat(base, path.relative(base, p).split(path.sep).join('/'), p);
+    } catch (err) {
+      return `${errorMessage(err)}; nothing was changed`;
+    }
+  }
+  return undefined;
+}
 /** Finished jobs of a rule in a time window, newest first: what `rules revert` reverts. */
 export function jobsOfRuleBetween(store: Store, rule: string, since: number, until: number): number[] {
   return (store.db.prepare("SELECT id FROM jobs WHERE rule = ? AND status = 'succeeded' AND finished_at >= ? AND finished_at <= ? ORDER BY id DESC")

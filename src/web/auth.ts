@@ -50,3 +50,45 @@ export function crossSiteRefusal(req: IncomingMessage, via: Credential): string 
   if (site === 'same-origin' || origin !== undefined || req.headers['x-dropwork'] === '1') return undefined;
   return 'refused: a change needs the X-Dropwork: 1 header, or a bearer token';
 }
+
+/**
+ * Why a sign-in link (`/?token=`) must not sign this browser in at once, or undefined when it
+ * may. A link opened by a person (typed, from a bookmark, from a mail or chat app, from `dropwork
+ * ui`) is a top-level navigation the browser marks `Sec-Fetch-Site: none`; one a foreign page
+ * makes (a redirect, a form, a frame) says `cross-site` or `same-site`, and would sign the person
+ * in as whoever the page chose (login CSRF: their next approvals then carry that name). Browsers
+ * without Sec-Fetch headers are judged by Referer and Origin. Such a link gets a page of ours
+ * with one button instead (server.ts).
+ */
+export function signInFromElsewhere(req: IncomingMessage): string | undefined {
+  const one = (name: string): string | undefined => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const site = one('sec-fetch-site');
+  if (site !== undefined && site !== 'none' && site !== 'same-origin') return `the link was opened by another site (${site})`;
+  const mode = one('sec-fetch-mode');
+  if (mode !== undefined && mode !== 'navigate') return 'the link was not opened as a page';
+  const dest = one('sec-fetch-dest');
+  if (dest !== undefined && dest !== 'document') return `the link was opened inside another page (${dest})`;
+  const ours = `http://${req.headers.host ?? ''}`;
+  for (const from of [one('origin'), one('referer')]) {
+    if (from === undefined) continue;
+    let origin: string;
+    try {
+      origin = new URL(from).origin;
+    } catch {
+      origin = from;
+    }
+    if (origin !== ours) return `the link was opened from ${origin}`;
+  }
+  return undefined;
+}
+
+/** Whether a POST comes from our own page (the sign-in button): same origin by Sec-Fetch-Site (which no page can set), else by Origin. */
+export function fromOurPage(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  const origin = req.headers.origin;
+  if (site !== undefined) return site === 'same-origin';
+  return origin === `http://${req.headers.host ?? ''}`;
+}

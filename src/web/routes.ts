@@ -31,7 +31,8 @@ export function routes(router: Router, deps: WebDeps, live: LiveUpdates): void {
     .get('/api/rules', ({ res }) => sendJson(res, 200, listRules(deps)))
     .get('/api/rules/:name/inbox', ({ res, params }) => sendJson(res, 200, listInbox(deps, params.name)))
     // A dry run changes nothing: a viewer may try a rule on a file.
-    .post('/api/rules/:name/test', async ({ res, params, body }) => sendJson(res, 200, await testRule(deps, params.name, body)), 'viewer')
+    // A test may ask the model (`if:`), which costs: the approver's, like every other spending.
+    .post('/api/rules/:name/test', async ({ res, params, body }) => sendJson(res, 200, await testRule(deps, params.name, body)), 'approver')
     .post('/api/rules/:name/revert', ({ res, params, body, actor }) => sendJson(res, 200, revertRule(deps, params.name, body, actor)))
     .get('/api/rules/:name/program', ({ res, params }) => sendJson(res, 200, getProgram(deps, params.name)))
     .post('/api/rules/:name/program', ({ res, params, body, actor }) => sendJson(res, 200, postProgram(deps, params.name, body, actor)))

@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allows, type Role } from '../users/roles.js';
-import { crossSiteRefusal, hostAllowed, sessionCookie } from './auth.js';
+import { crossSiteRefusal, fromOurPage, hostAllowed, sessionCookie, signInFromElsewhere } from './auth.js';
 import type { WebDeps } from './deps.js';
 import { BASE_HEADERS, HttpError, PAGE_CSP, readJson, sendError } from './http.js';
 import { LiveUpdates } from './live.js';
 import { Router } from './router.js';
 import { routes } from './routes.js';
 import { identify, type Refusal, type Session } from './session.js';
+import { confirmSignIn, pathBack, readSignInForm } from './signin.js';
 
 /** The pages and their assets: plain files, no build step (scripts/copy-assets.mjs ships them). */
 export const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
@@ -77,9 +78,15 @@ export class Dashboard {
     const isApi = url.pathname.startsWith('/api/');
     try {
       if (!hostAllowed(req, this.host, this.port)) throw new HttpError(421, 'this server answers to 127.0.0.1 and localhost only');
+      if (url.pathname === '/signin' && req.method === 'POST') return await this.signInByButton(req, res);
       const session = identify(req, url, this.token, this.port, this.deps.store.users);
       if (typeof session === 'string') return this.unauthorised(res, isApi, session);
-      if (session.via === 'query' && !isApi && req.method === 'GET') return this.rememberAndRedirect(res, url, session.secret);
+      if (session.via === 'query' && !isApi && req.method === 'GET') {
+        // A link another site opened signs nobody in by itself: one click on our page first.
+        const elsewhere = signInFromElsewhere(req);
+        if (elsewhere) return confirmSignIn(res, session, session.secret, pathBack(url), elsewhere);
+        return this.rememberAndRedirect(res, url, session.secret);
+      }
       const method = req.method ?? 'GET';
       if (method === 'POST') {
         const refusal = crossSiteRefusal(req, session.via);
@@ -121,6 +128,17 @@ export class Dashboard {
     }
     res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': type, 'Content-Security-Policy': PAGE_CSP, 'Cache-Control': 'no-cache', 'Content-Length': body.length });
     res.end(body);
+  }
+
+  /** The button of the sign-in page (signin.ts): accepted only when posted from a page of ours. */
+  private async signInByButton(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!fromOurPage(req)) throw new HttpError(403, 'refused: signing in with a button works only from the dashboard\'s own page');
+    const form = await readSignInForm(req);
+    const target = new URL(form.then, 'http://dashboard.invalid');
+    target.searchParams.set('token', form.token);
+    const session = identify(req, target, this.token, this.port, this.deps.store.users);
+    if (typeof session === 'string') return this.unauthorised(res, false, session);
+    return this.rememberAndRedirect(res, target, session.secret);
   }
 
   /** A link (the token's or a person's): remember it in a cookie, then show the clean URL (no secret in history). */

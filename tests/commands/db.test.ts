@@ -12,6 +12,7 @@ import { Store } from '../../src/queue/store.js';
 import { addExample, addProgram } from '../../src/program/store.js';
 import { keepDecision } from '../../src/agent/condition-cache.js';
 import { saveJournal } from '../../src/undo/journal.js';
+import { Seal } from '../../src/undo/seal.js';
 import { startCluster, type Cluster } from '../support/postgres.js';
 import { cli, makeMachine, type Machine } from '../service/helpers.js';
 
@@ -55,7 +56,7 @@ function fillHistory(file: string): void {
   saveJournal(store.db, a.id, [
     { kind: 'created', path: '/out/a.pdf', sha256: 'x', size: 3 },
     { kind: 'replaced', path: '/out/r.pdf', sha256: 'y', size: 4, prevSha256: 'z', prevSize: 5 },
-  ]);
+  ], new Seal(`${file}.seal.key`));
   store.db.prepare('INSERT INTO reverts (jobs, by, started_at, finished_at) VALUES (?, ?, ?, ?)').run(JSON.stringify([a.id]), 'by hand', 1000.5, 2000.25);
   const program = addProgram(store.db, { rule: 'ledger', taskHash: 't', status: 'suggested', source: 'print(1)\n', examples: [c.id], replay: [], compileJob: c.id });
   addExample(store.db, { job_id: c.id, rule: 'ledger', task_hash: 't', dir: '/ex/c', cost_usd: 0.5 });

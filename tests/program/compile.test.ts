@@ -257,6 +257,23 @@ describe('a compiled rule', () => {
     expect(jobsOf(d, 'ledger').filter((j) => j.trigger === 'compile')).toHaveLength(1);
   }, 600_000);
 
+  it('a program cannot tell replay from a live run by what output/ holds: replay shows it the outputs folder as its examples saw it', async () => {
+    const { home, d } = await setup({ compile: 'auto' });
+    // The person keeps a note in the outputs folder. A program that finds output/ without it
+    // "knows" it is being replayed, and only then writes the right totals.
+    fs.mkdirSync(home.outputs('ledger'), { recursive: true });
+    fs.writeFileSync(path.join(home.outputs('ledger'), 'README.txt'), 'the ledger of our invoices\n');
+    const twoFaced = PROGRAM.replace('return "%.2f" % float', 'return ("%.1f" if os.path.exists("output/README.txt") else "%.2f") % float');
+    expect(twoFaced).not.toBe(PROGRAM);
+    const compile = await learn(home, d, twoFaced);
+    expect(compile.status, compile.reason ?? '').toBe('succeeded');
+    const [program] = programsOf(d.store.db, 'ledger');
+    // Replayed with README.txt in output/, it gives itself away: never approved, never run.
+    expect(program?.status).toBe('not_compilable');
+    expect(program?.reason).toContain('ledger.csv: row 2, column 2: expected "279.84", got "279.8"');
+    expect(fs.readFileSync(path.join(home.outputs('ledger'), 'README.txt'), 'utf8')).toBe('the ledger of our invoices\n');
+  }, 600_000);
+
   it('a task the model says cannot be compiled is marked so, with the reason, and not tried again', async () => {
     const { home, d, server } = await setup();
     const compile = await learn(home, d, () => server.enqueue(turn.text('cannot be compiled: each row needs judgement about which total is meant.')));

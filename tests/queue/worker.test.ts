@@ -46,7 +46,8 @@ function start(ruleMap: Map<string, Rule>, execute: (ctx: JobContext) => Promise
   return worker;
 }
 
-const add = (rule: string, n: number) => store.enqueueMany(Array.from({ length: n }, (_, i) => ({ rule, file: `/in/${rule}${i}`, sha256: `${rule}${i}`, trigger: 'watch' as const, dedupe: true })));
+// Files in the rules' inbox (`watch: in`): a worker runs only a file in its own inboxes or one that travelled with its job.
+const add = (rule: string, n: number) => store.enqueueMany(Array.from({ length: n }, (_, i) => ({ rule, file: path.join(dir, 'in', `${rule}${i}`), sha256: `${rule}${i}`, trigger: 'watch' as const, dedupe: true })));
 const done = () => ['succeeded', 'failed', 'skipped'].reduce((n, s) => n + store.list({ status: s as 'failed', limit: 10_000 }).length, 0);
 
 describe('the worker', () => {

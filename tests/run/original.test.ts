@@ -89,7 +89,10 @@ describe('the original, before publishing and after:', () => {
       fs.mkdirSync(path.dirname(outside), { recursive: true });
       fs.writeFileSync(outside, 'keep me');
       const st = fs.statSync(outside);
-      const row = h.store.enqueue({ rule, file: outside, sha256: await sha256File(outside), trigger: 'manual', dedupe: false, payload: { size: st.size, mtimeMs: st.mtimeMs } });
+      const sha256 = await sha256File(outside);
+      const row = h.store.enqueue({ rule, file: outside, sha256, trigger: 'manual', dedupe: false, payload: { size: st.size, mtimeMs: st.mtimeMs } });
+      // As `dropwork run` queues a file outside the rule's inboxes: it travels with its job.
+      h.store.keepFile(row!.id, path.basename(outside), fs.readFileSync(outside), sha256);
       h.worker.wake();
       const done = await h.settled(row!.id);
       expect(done.status).toBe('succeeded');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +56,10 @@ describe('leases on a team database', () => {
     });
     const b = host('host-b', url, rule, executeJob);
     const st = fs.statSync(file);
-    a.store.enqueue({ rule: 'copy', file, sha256: 'c0ffee', trigger: 'watch', dedupe: true, payload: { size: st.size, mtimeMs: st.mtimeMs } });
+    const sha256 = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    const queued = a.store.enqueue({ rule: 'copy', file, sha256, trigger: 'watch', dedupe: true, payload: { size: st.size, mtimeMs: st.mtimeMs } });
+    // Its file travels with it, as intake sends it: host b runs only such a copy.
+    a.store.keepFile(queued!.id, 'receipt.txt', fs.readFileSync(file), sha256);
 
     a.worker.start();
     await waitFor(() => a.store.list({ status: 'running' }).length === 1, 30_000);

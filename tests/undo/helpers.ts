@@ -34,7 +34,7 @@ export function undoBench(open?: () => Store): UndoBench {
       fn(journal);
       store.db.transaction(() => {
         store.move(row.id, 'succeeded', {}, { worker: 'w', from: ['running'] });
-        saveJournal(store.db, row.id, journal.changes);
+        saveJournal(store.db, row.id, journal.changes, blobs.seal);
       })();
       return row.id;
     },

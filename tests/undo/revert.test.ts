@@ -6,6 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { factsOf } from '../../src/publish/content.js';
+import { Blobs } from '../../src/undo/blobs.js';
+import { saveJournal } from '../../src/undo/journal.js';
+import { pruneUndo } from '../../src/undo/retention.js';
 import { jobsOfRuleBetween, resumeReverts, revertJobs } from '../../src/undo/revert.js';
 import { stores } from '../support/stores.js';
 import { append, snapshot, undoBench, write, type UndoBench } from './helpers.js';
@@ -135,6 +138,43 @@ describe.each(stores())('revert ($name)', (backend) => {
     expect(fs.existsSync(f)).toBe(false);
     expect(b.store.get(first)?.status).toBe('reverted');
     expect(resumeReverts(b.store, b.blobs)).toEqual({ resumed: [], stuck: [] });
+  });
+
+  it('believes only changes this host marked: a row added to the history by hand, or a job another host journaled, is refused whole', () => {
+    const f = path.join(b.out, 'a.txt');
+    const id = b.job((j) => write(j, f, 'hello'));
+    const victim = path.join(b.root, 'victim.txt');
+    fs.writeFileSync(victim, 'mine');
+    b.store.db.prepare("INSERT INTO undo_journal (job_id, kind, path, sha256, size, at) VALUES (?, 'created', ?, ?, ?, ?)").run(id, victim, factsOf(victim).sha256, 4, Date.now());
+    const r = revert([id]);
+    expect(r.ok ? '' : r.why).toContain(`job ${id} cannot be reverted here: 1 of the 2 change(s) its undo record lists were not recorded by this host`);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('mine');
+    expect(fs.readFileSync(f, 'utf8')).toBe('hello');
+    // A host with another key (another machine of the team) finds none of it its own.
+    const elsewhere = new Blobs(path.join(b.root, 'elsewhere', 'undo', 'blobs'));
+    const there = revertJobs(b.store, elsewhere, { jobs: [id], cascade: false, dryRun: false, by: 'by hand' });
+    expect(there.ok ? '' : there.why).toContain('2 of the 2 change(s)');
+    expect(b.store.get(id)?.status).toBe('succeeded');
+  });
+
+  it('takes a kept version\'s name only as a hex sha256: restore and prune never read or delete by another name', () => {
+    const f = path.join(b.out, 'report.txt');
+    fs.writeFileSync(f, 'new');
+    const victim = path.join(b.root, 'victim.txt');
+    fs.writeFileSync(victim, 'earlier');
+    const name = path.relative(path.join(b.blobs.dir, '..'), victim);
+    expect(() => b.blobs.pathOf(name)).toThrow(/is not the name of a kept version/);
+    // Even a change carrying this host's mark (as if the key had signed a bad name) is refused.
+    const id = b.job(() => undefined);
+    const change = { kind: 'replaced' as const, path: f, ...factsOf(f), prevSha256: name, prevSize: 7 };
+    b.store.db.transaction(() => saveJournal(b.store.db, id, [change], b.blobs.seal))();
+    const r = revert([id]);
+    expect(r.ok ? '' : r.why).toContain('which is not a sha256; refused');
+    expect(fs.readFileSync(f, 'utf8')).toBe('new');
+    b.store.db.prepare('UPDATE jobs SET undo_expired = 1 WHERE id = ?').run(id);
+    const pruned = pruneUndo(b.store, b.blobs, { keepDays: 30, maxMb: 100 });
+    expect(pruned.refused).toEqual([name]);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('earlier');
   });
 
   it('refuses jobs that did not finish', () => {

@@ -4,6 +4,8 @@
  * Screenshots land in .test-artifacts/web/ to be looked at.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +122,38 @@ describe('people on the dashboard, in a browser', () => {
     expect(status).toBe(403);
     expect(fs.existsSync(path.join(home, 'outputs/receipts/bus.txt'))).toBe(false);
     await page.context().close();
+  });
+
+  it('a foreign page cannot sign the browser in as someone else (login CSRF): the link shows our page, and only its button signs in', async () => {
+    const bea = await link('add', 'bea', '--role', 'approver');
+    const mallory = await link('add', 'mallory', '--role', 'approver');
+    // Another site (localhost is another site than 127.0.0.1) sends the tab to mallory's link
+    // at once, and also frames it.
+    const foreign = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(`<!doctype html><iframe src="${mallory}"></iframe><script>setTimeout(() => { location.href = ${JSON.stringify(mallory)}; }, 300);</script>`);
+    });
+    await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+    const page = await signedIn(bea);
+    try {
+      await page.locator('#who:not([hidden])').waitFor();
+      await page.goto(`http://localhost:${(foreign.address() as AddressInfo).port}/`);
+      await page.waitForURL((u) => u.host === new URL(base).host, { timeout: 10_000 });
+      await page.getByRole('button', { name: 'Sign in as mallory' }).waitFor();
+      expect(await page.textContent('body')).toContain('Sign in as mallory (approver)?');
+      await page.screenshot({ path: path.join(ARTIFACTS, 'people-login-csrf.png'), fullPage: true });
+      const cookie = (await page.context().cookies(base)).find((c) => c.name === `dropwork_${port}`);
+      expect(cookie?.value).toBe(new URL(bea).searchParams.get('token'));
+      expect(((await (await page.context().request.get(`${base}/api/me`)).json()) as { name: string }).name).toBe('bea');
+      // The person meant it: one click on our page, and the browser is mallory's.
+      await page.getByRole('button', { name: 'Sign in as mallory' }).click();
+      await page.locator('#who:not([hidden])').waitFor();
+      expect(await page.locator('#who').textContent()).toBe('mallory · approver');
+      expect(await page.evaluate('location.href')).not.toContain('token');
+    } finally {
+      await page.context().close();
+      foreign.close();
+    }
   });
 
   it('no secret reached the daemon\'s log', () => {

@@ -64,6 +64,8 @@ describe('people on the dashboard', () => {
       [`/api/jobs/${held.id}/approve`, {}], [`/api/jobs/${held.id}/deny`, {}], [`/api/jobs/${done.id}/retry`, {}],
       [`/api/jobs/${held.id}/cancel`, {}], [`/api/jobs/${done.id}/revert`, {}], [`/api/jobs/${done.id}/revert`, { dry_run: true }],
       ['/api/rules/plain/revert', { since: 'today' }], ['/api/rules/plain/program', { decision: 'forget' }],
+      // A test may ask the model (`if:`), which costs money: an approver's, like any spending.
+      ['/api/rules/plain/test', { file: path.join(web.paths.home, 'inbox/plain/p.txt') }],
     ] as const;
     for (const [p, body] of refused) {
       const r = await post(web, vera.page, p, body);
@@ -72,8 +74,50 @@ describe('people on the dashboard', () => {
     }
     expect(web.store.get(held.id)?.status).toBe('waiting');
     expect(web.store.get(done.id)?.status).toBe('succeeded');
-    // A dry run of a rule changes nothing, so a viewer may try one.
-    expect((await post(web, vera.page, '/api/rules/plain/test', { file: path.join(web.paths.home, 'inbox/plain/p.txt') })).status).not.toBe(403);
+    // An approver may test a file against a rule.
+    const abe = person(web, 'abe', 'approver');
+    expect((await post(web, abe.page, '/api/rules/plain/test', { file: path.join(web.paths.home, 'inbox/plain/p.txt') })).status).toBe(200);
+  });
+
+  it('a sign-in link another site opened signs nobody in by itself: one click on our page first (no login CSRF)', async () => {
+    const web = await openDashboard();
+    const ana = person(web, 'ana', 'approver');
+    const mallory = person(web, 'mallory', 'approver');
+    const anaCookie = { Cookie: `dropwork_${web.port}=${ana.secret}` };
+    const me = async (cookie: Record<string, string>) => (await request(web.port, 'GET', '/api/me', cookie)).json<{ name: string }>().name;
+    // What Chromium and Firefox send when a foreign page navigates the tab (a redirect, a link,
+    // a form), or frames it; and what an older browser sends (a Referer only).
+    const foreign: Record<string, string>[] = [
+      { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document', 'Sec-Fetch-User': '?1' },
+      { 'Sec-Fetch-Site': 'same-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+      { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'iframe' },
+      { Referer: 'http://evil.example/login-csrf.html' },
+    ];
+    for (const headers of foreign) {
+      const r = await request(web.port, 'GET', `/jobs?token=${mallory.secret}`, { ...anaCookie, ...headers });
+      expect(r.status, JSON.stringify(headers)).toBe(200);
+      expect(r.headers['set-cookie'], JSON.stringify(headers)).toBeUndefined();
+      expect(r.body).toContain('Sign in as <strong>mallory (approver)</strong>?');
+      expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
+    expect(await me(anaCookie)).toBe('ana');
+    // The page's button, posted from another site, is refused; from our page it signs in.
+    const form = `token=${mallory.secret}&then=%2Fjobs`;
+    const formHeaders = { 'Content-Type': 'application/x-www-form-urlencoded', ...anaCookie };
+    const elsewhere: Record<string, string>[] = [{ 'Sec-Fetch-Site': 'cross-site', Origin: 'http://evil.example' }, { Origin: 'http://evil.example' }, {}];
+    for (const from of elsewhere) {
+      const r = await request(web.port, 'POST', '/signin', { ...formHeaders, ...from }, form);
+      expect(r.status, JSON.stringify(from)).toBe(403);
+      expect(r.headers['set-cookie']).toBeUndefined();
+    }
+    const clicked = await request(web.port, 'POST', '/signin', { ...formHeaders, 'Sec-Fetch-Site': 'same-origin', Origin: `http://127.0.0.1:${web.port}` }, form);
+    expect(clicked.status).toBe(303);
+    expect(clicked.headers.location).toBe('/jobs');
+    expect(clicked.headers['set-cookie']?.[0]).toContain(`dropwork_${web.port}=${mallory.secret};`);
+    // A link the person opened themselves (address bar, mail app, `dropwork ui`) signs in at once.
+    const direct = await request(web.port, 'GET', `/?token=${ana.secret}`, { 'Sec-Fetch-Site': 'none', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document', 'Sec-Fetch-User': '?1' });
+    expect(direct.status).toBe(303);
+    expect(direct.headers['set-cookie']?.[0]).toContain(`dropwork_${web.port}=${ana.secret};`);
   });
 
   it('an approver approves, denies, retries, cancels and reverts, each step under their name', async () => {

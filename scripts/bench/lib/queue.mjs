@@ -8,10 +8,11 @@ import { ROOT } from './daemon.mjs';
 
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
-function jobs(n, rule, salt) {
+// The files are in the rule's inbox: a worker runs only a file there or one that travelled with its job.
+function jobs(n, rule, salt, inbox = '/bench/inbox') {
   return Array.from({ length: n }, (_, i) => ({
     rule,
-    file: `/bench/inbox/f${i}.txt`,
+    file: path.join(inbox, `f${i}.txt`),
     sha256: `${salt}-${i}`,
     trigger: 'watch',
     dedupe: true,
@@ -77,7 +78,7 @@ async function round({ Store, Worker, Events, createLogger, resolvePaths, defaul
     const ruleFile = path.join(home, 'noop.yaml');
     fs.writeFileSync(ruleFile, `name: noop\nwatch: inbox\noutput: outputs\nconcurrency: ${concurrency}\nactions:\n  - copy: out\n`);
     const { rules: [rule] } = loadRuleFile(ruleFile, home);
-    fill(store, jobs(n, 'noop', 'worker'));
+    fill(store, jobs(n, 'noop', 'worker', path.join(home, 'inbox')));
     const events = new Events();
     let finished = 0;
     let allDone;
