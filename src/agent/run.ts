@@ -48,7 +48,7 @@ export async function runAgentJob(ctx: JobContext): Promise<RunResult> {
   // Connectors (MCP servers) the rule names: their tools beside the built-in ones, closed with the
   // job. The MCP SDK loads only for a rule that names some.
   const connectors = ctx.rule.tools.length
-    ? await (await import('../connectors/tools.js')).openConnectors(ctx.rule, { config: ctx.config, home: ctx.paths.home, hide: [ctx.paths.home, ctx.paths.dataDir], note: record, onConnection: connectionRecorder(record), holdChanges: ctx.rule.approve === 'tools' && !toolCallsApproved(ctx.store, ctx.job.id) })
+    ? await (await import('../connectors/tools.js')).openConnectors(ctx.rule, { config: ctx.config, home: ctx.paths.home, hide: [ctx.paths.home, ctx.paths.dataDir], job: { dataDir: ctx.paths.dataDir, jobId: String(ctx.job.id) }, note: record, onConnection: connectionRecorder(record), holdChanges: ctx.rule.approve === 'tools' && !toolCallsApproved(ctx.store, ctx.job.id) })
     : { tools: [], close: async () => undefined };
   const tools = [...toolsFor(toolCtx.sandbox !== undefined), ...connectors.tools];
   const first = await firstMessage(ctx, ws, chosen.pdfMode, chosen.reader);

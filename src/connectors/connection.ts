@@ -18,7 +18,7 @@ import { errorMessage } from '../errors.js';
 import { JobEgress, type ConnectionRecord } from '../sandbox/egress/job.js';
 import { dropworkVersion } from '../version.js';
 import { confine } from './confine.js';
-import { ContainerTransport, dockerForConnectors } from './container.js';
+import { ContainerTransport, dockerForConnectors, type JobOwner } from './container.js';
 import { sandboxUser } from '../sandbox/image.js';
 
 export interface ConnectorTool {
@@ -37,6 +37,8 @@ export interface OpenOptions {
   onConnection?: ((r: ConnectionRecord) => void) | undefined;
   /** Starting and listing tools; @default 20000 */
   startMs?: number | undefined;
+  /** The job and daemon a container belongs to (labelled like a sandbox's, removed at the next start after a crash). */
+  job?: JobOwner | undefined;
 }
 
 const START_MS = 20_000;
@@ -74,7 +76,7 @@ export class Connector {
       } else if (spec.image !== undefined) {
         const docker = await dockerForConnectors();
         if (spec.network) egress = await JobEgress.open({ allow: spec.network.allow, onConnection: opts.onConnection, owner: sandboxUser() });
-        const container = new ContainerTransport(docker, { name, image: spec.image, args: spec.args, secrets: opts.secrets, egressDir: egress?.dir });
+        const container = new ContainerTransport(docker, { name, image: spec.image, args: spec.args, secrets: opts.secrets, egressDir: egress?.dir, job: opts.job });
         transport = container;
         stderr = container.stderr;
       } else {

@@ -15,7 +15,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage } from '../errors.js';
-import { connectDocker, removeHard } from '../sandbox/container.js';
+import { JOB_LABEL, OWNER_LABEL, connectDocker, ownerId, removeHard } from '../sandbox/container.js';
 import { PROXY_ENV, SOCKET_DIR_INSIDE, forwardedArgv } from '../sandbox/egress/forwarder.js';
 import { sandboxUser } from '../sandbox/image.js';
 import { defaultLimits } from '../sandbox/limits.js';
@@ -31,6 +31,14 @@ export interface ContainerOptions {
   secrets: Record<string, string>;
   /** The folder of its egress proxy's socket, when it has a network allowlist. */
   egressDir?: string | undefined;
+  job?: JobOwner | undefined;
+}
+
+/** A job's container carries its daemon's owner label and its job's, as a sandbox's does. */
+export interface JobOwner {
+  /** The daemon's data folder. */
+  dataDir: string;
+  jobId: string;
 }
 
 /** Docker answering, or why not: a connector given as an image cannot run without it. */
@@ -83,7 +91,9 @@ export class ContainerTransport implements Transport {
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
-      Labels: { [CONNECTOR_LABEL]: name },
+      // With the job's and daemon's labels, a daemon's start-up sweep (removeLeftoverContainers)
+      // removes what a crash left of it, as it does sandbox containers.
+      Labels: { [CONNECTOR_LABEL]: name, ...(this.opts.job ? { [OWNER_LABEL]: ownerId(this.opts.job.dataDir), [JOB_LABEL]: this.opts.job.jobId } : {}) },
       HostConfig: {
         NetworkMode: 'none',
         ReadonlyRootfs: true,

@@ -15,6 +15,7 @@ import type { Config } from '../config.js';
 import { ToolError, UnrecoverableError, WaitJob, errorMessage } from '../errors.js';
 import { argsLine } from '../agent/transcript.js';
 import { AWAITING_TOOL_APPROVAL } from '../run/approval.js';
+import type { JobOwner } from './container.js';
 import type { Rule } from '../rules/rule.js';
 import type { ConnectionRecord } from '../sandbox/egress/proxy.js';
 import { Connector, type ConnectorTool } from './connection.js';
@@ -53,6 +54,8 @@ export interface ConnectorContext {
   onConnection?: ((r: ConnectionRecord) => void) | undefined;
   /** `approve: tools` and not yet approved: a call of a tool not marked read-only holds the job. */
   holdChanges?: boolean | undefined;
+  /** The job and daemon its containers belong to. */
+  job?: JobOwner | undefined;
 }
 
 export async function openConnectors(rule: Pick<Rule, 'name' | 'tools'>, ctx: ConnectorContext): Promise<JobConnectors> {
@@ -73,7 +76,7 @@ export async function openConnectors(rule: Pick<Rule, 'name' | 'tools'>, ctx: Co
       }
       let connector: Connector;
       try {
-        connector = await Connector.open(server, spec, { secrets, hide: ctx.hide, onConnection: ctx.onConnection });
+        connector = await Connector.open(server, spec, { secrets, hide: ctx.hide, onConnection: ctx.onConnection, job: ctx.job });
       } catch (err) {
         if (err instanceof UnrecoverableError) throw new UnrecoverableError(`the ${server} connector: ${err.message}`);
         throw new Error(`the ${server} connector could not start: ${scrub(errorMessage(err), Object.values(secrets))}`);

@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONNECTOR_LABEL } from '../../src/connectors/container.js';
+import { openConnectors } from '../../src/connectors/tools.js';
+import { removeLeftoverContainers } from '../../src/sandbox/cleanup.js';
+import { JOB_LABEL } from '../../src/sandbox/container.js';
 import { listConnector } from '../../src/connectors/check.js';
 import { stringify } from 'yaml';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -51,6 +54,22 @@ const lastResult = (req: MessagesRequest): string => JSON.stringify(req.body.mes
 const ours = async (): Promise<Docker.ContainerInfo[]> => new Docker().listContainers({ all: true, filters: { label: [`${CONNECTOR_LABEL}=crm`] } });
 
 describe('a connector given as an image', () => {
+  it('carries its job\'s and daemon\'s labels, so the start after a crash removes what is left of it', async () => {
+    const home = makeHome();
+    const config = loadConfigText({ mcp: { crm } });
+    fs.writeFileSync(path.join(home.dir, 'credentials.env'), `CRM_TOKEN=${SECRET}\n`, { mode: 0o600 });
+    const open = await openConnectors({ name: 'crm', tools: ['crm'] }, { config, home: home.dir, hide: [home.dir], note: () => undefined, job: { dataDir: home.paths.dataDir, jobId: '77' } });
+    try {
+      const running = await ours();
+      expect(running.map((c) => c.Labels[JOB_LABEL])).toEqual(['77']);
+      // What a daemon does at start, before any job runs: its own leftovers go, the connector's too.
+      expect(await removeLeftoverContainers(new Docker(), home.paths.dataDir)).toEqual(['77']);
+      expect(await ours()).toEqual([]);
+    } finally {
+      await open.close();
+    }
+  });
+
   it('runs the server in a locked-down container, calls its tools, keeps its secret, and removes it with the job', async () => {
     const home = makeHome();
     server = await serve();
