@@ -57,6 +57,8 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: ZONE })).newPage();
   page.on('pageerror', (err) => { server.log += `\n[page error] ${err.message}`; });
+  // Signed in to both dashboards (a cookie for each port), whichever test runs first.
+  for (const on of [laptop, server]) await page.goto(on.printed);
   fs.writeFileSync(path.join(laptop.home, 'inbox/scans/receipt.txt'), 'a receipt\n');
   const store = openStore({ dbFile: '', configFile: '' }, { database: url, host_name: 'walk-test', lease_seconds: 60 });
   try {
@@ -75,7 +77,6 @@ describe('the walk on a team', () => {
   it('each host\'s job page and jobs list say which host queued the job and which ran it', async () => {
     for (const on of [laptop, server]) {
       const name = on === laptop ? 'laptop' : 'server';
-      await page.goto(on.printed);
       const list = await api(on, '/api/jobs?limit=10') as { jobs: JobView[] };
       const j = list.jobs.find((x) => x.id === jobId);
       expect(j, name).toMatchObject({ collected_by: 'laptop', ran_by: 'server', status: 'succeeded' });
