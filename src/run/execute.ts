@@ -71,6 +71,13 @@ function refuseTooLarge(file: string, maxFileMb: number): void {
   }
 }
 
+/** What the host whose inbox holds the original does with it, said as a person would (not "after:"). */
+function afterElsewhere(after: JobContext['rule']['after']): string {
+  if (after.kind === 'keep') return 'keeps it there';
+  if (after.kind === 'trash') return 'moves it to the trash';
+  return `moves it to ${after.folder}`;
+}
+
 /**
  * Publishes staged outputs and applies `after:`; also what approving a held job does. Nothing
  * is published, and the original is left alone, when the original is no longer the content
@@ -88,7 +95,7 @@ export function finishPublishing(ctx: Pick<JobContext, 'job' | 'rule' | 'workdir
   for (const p of published) ctx.step('published', p);
   for (const s of skipped) ctx.step('published', `left ${s} as it was (on_conflict: skip)`);
   if (ctx.originalOn) {
-    ctx.step('after', `the original is in an inbox of ${ctx.originalOn}, which applies after: to it`);
+    ctx.step('after', `the original is in an inbox of ${ctx.originalOn}, which ${afterElsewhere(ctx.rule.after)}`);
   } else if (ctx.job.file && ctx.job.trigger !== 'schedule') {
     if (original.state === 'same') ctx.step('after', applyAfter(ctx.rule, ctx.job.file, original.seen, journal));
     else if (original.state === 'gone') ctx.step('after', ctx.rule.after.kind === 'keep' ? 'kept the original' : 'the original was already gone');

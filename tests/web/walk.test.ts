@@ -20,6 +20,7 @@ import type { JobView } from '../../src/queue/status.js';
 import { Store } from '../../src/queue/store.js';
 import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, startDaemon, type DaemonHome } from './daemon.js';
 import { request, until } from './helpers.js';
+import { CLOCK, collectKeys as collectWalkKeys, expectTrueWords as expectWalkWords, ISO_Z, MARK, NOTHING, pageText as walkPageText, UNFINISHED, ZONE } from './walk-words.js';
 
 const RULES = `
 - name: notes
@@ -44,13 +45,6 @@ const RULES = `
   do: |
     Write the day's list into night.md.
 `;
-
-const ZONE = 'Europe/Paris';
-const ISO_Z = /\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?Z/;
-const MARK = /UTC[+-]\d\d:\d\d/;
-const CLOCK = /\b\d\d:\d\d\b/;
-const NOTHING = /\b(null|undefined|NaN)\b|\[object Object\]/;
-const UNFINISHED = ['queued', 'running', 'waiting'];
 
 let daemon: DaemonHome;
 let browser: Browser;
@@ -83,14 +77,7 @@ async function jobOf(what: string, test: (j: { id: number; status: string; file:
   return until(what, () => store((s) => s.list({ limit: 100 }).find(test)?.id), 30_000);
 }
 
-function collectKeys(value: unknown): void {
-  if (Array.isArray(value)) return value.forEach(collectKeys);
-  if (value === null || typeof value !== 'object') return;
-  for (const [k, v] of Object.entries(value)) {
-    if (k.includes('_')) rawKeys.add(k);
-    collectKeys(v);
-  }
-}
+const collectKeys = (value: unknown): void => collectWalkKeys(value, rawKeys);
 
 async function api(pathAndQuery: string): Promise<unknown> {
   const token = new URL(daemon.printed).searchParams.get('token') ?? '';
@@ -100,23 +87,8 @@ async function api(pathAndQuery: string): Promise<unknown> {
   return body;
 }
 
-/** The checks every text a person reads must pass; `where` names it in a failure. */
-function expectTrueWords(text: string, where: string): void {
-  expect(text, where).not.toMatch(NOTHING);
-  expect(text, where).not.toMatch(ISO_Z);
-  for (const key of rawKeys) expect(text, `${where}: the raw field name ${key}`).not.toMatch(new RegExp(`(^|[^\\w.-])${key}([^\\w-]|$)`));
-}
-
-/** A dashboard page's visible text, once `ready` is on it. */
-async function pageText(url: string, ready: string): Promise<string> {
-  await page.goto(url);
-  await page.locator(ready).first().waitFor({ timeout: 20_000 });
-  // Live updates settle (a burst of events is one refresh, 150 ms).
-  await page.waitForLoadState('networkidle');
-  // A page that failed to draw says so in a toast (its refresh catches the error).
-  expect(await page.locator('.toast.error').allTextContents(), url).toEqual([]);
-  return page.evaluate('document.body.innerText') as Promise<string>;
-}
+const expectTrueWords = (text: string, where: string): void => expectWalkWords(text, where, rawKeys);
+const pageText = (url: string, ready: string): Promise<string> => walkPageText(page, url, ready);
 
 beforeAll(async () => {
   daemon = await startDaemon({

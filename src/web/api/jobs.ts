@@ -57,7 +57,8 @@ export function listJobs(deps: WebDeps, url: URL): unknown {
   }
   const rows = deps.store.list({ status: status as JobView['status'] | undefined, rule, search: q.get('q') || undefined, since, until, limit: limit + 1, offset });
   const held = deps.store.db.prepare("SELECT count(*) AS n FROM jobs WHERE status = 'waiting' AND reason = ?").get(AWAITING_APPROVAL) as { n: number };
-  return { jobs: rows.slice(0, limit).map(summary), has_more: rows.length > limit, limit, offset, counts: deps.store.counts(), awaiting_approval: held.n };
+  // On a team each row says which host queued it and which ran it (its folder is that host's).
+  return { jobs: rows.slice(0, limit).map(summary), has_more: rows.length > limit, limit, offset, counts: deps.store.counts(), awaiting_approval: held.n, team: Boolean(deps.config().database) };
 }
 
 function parseTime(raw: string, name: string): number {

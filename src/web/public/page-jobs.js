@@ -9,6 +9,7 @@ export function mountJobs(main, { navigate }) {
   const filter = { status: query.get('status') ?? '', rule: query.get('rule') ?? '', day: query.get('day') ?? '', q: query.get('q') ?? '' };
   let shown = PAGE;
   let rules = [];
+  let team = false;
 
   const banner = h('div');
   const chips = h('div', { class: 'chips', role: 'tablist', 'aria-label': 'Status' });
@@ -61,13 +62,20 @@ export function mountJobs(main, { navigate }) {
     ruleSelect.replaceChildren(h('option', { value: '' }, 'All rules'), ...names.map((n) => h('option', { value: n, selected: n === filter.rule }, n)));
   }
 
+  // On a team the folder is on the host that queued the job, which is not always the one that ran it.
+  function hosts(job) {
+    if (!team || !job.collected_by) return null;
+    const words = !job.ran_by ? `queued on ${job.collected_by}` : job.ran_by === job.collected_by ? `queued and run on ${job.ran_by}` : `queued on ${job.collected_by} · run on ${job.ran_by}`;
+    return h('div', { class: 'muted small hosts' }, words);
+  }
+
   function row(job) {
     const href = `/jobs/${job.id}`;
     const name = jobTitle(job);
     const reason = job.reason && job.status !== 'succeeded' && !job.awaiting_approval ? h('div', { class: 'reason' }, job.reason) : null;
     return h('tr', { class: `job-row ${job.awaiting_approval ? 'needs-you' : ''}`, 'data-id': job.id, onclick: (e) => { if (!e.target.closest('a')) navigate(href); } },
       h('td', null, statusPill(job.status, job.awaiting_approval)),
-      h('td', { class: 'file' }, h('a', { href, 'data-link': true }, name), h('div', { class: 'muted small path' }, job.file ? dirName(job.file) : `job #${job.id}`), reason),
+      h('td', { class: 'file' }, h('a', { href, 'data-link': true }, name), h('div', { class: 'muted small path' }, job.file ? dirName(job.file) : `job #${job.id}`), hosts(job), reason),
       h('td', { class: 'col-rule' }, h('span', { class: 'rule-tag' }, job.rule)),
       h('td', { title: absTime(job.created_at) }, relTime(job.created_at)),
       h('td', { class: 'num muted col-took' }, job.status === 'running' ? `${duration(job.started_at)} so far` : FINAL.includes(job.status) ? duration(job.started_at, job.finished_at) : ''),
@@ -84,6 +92,7 @@ export function mountJobs(main, { navigate }) {
       const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v));
       q.set('limit', String(shown));
       const data = await api(`/api/jobs?${q}`);
+      team = Boolean(data.team);
       drawChips(data.counts);
       banner.replaceChildren(data.awaiting_approval ? h('div', { class: 'banner held' },
         h('strong', null, data.awaiting_approval === 1 ? `1 job is waiting for ${waitingFor()}.` : `${data.awaiting_approval} jobs are waiting for ${waitingFor()}.`),
