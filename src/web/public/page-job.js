@@ -35,6 +35,10 @@ export function mountJob(main, { params }) {
   );
   let shownLog = 0;
   let approvalKey = '';
+  // The deny form stays as the person left it when the card is drawn again (the role or a live
+  // update can arrive between their click on Deny… and their typing).
+  let denyOpen = false;
+  let denyText = '';
   let transcriptCount = 0;
 
   async function act(what, body, done) {
@@ -78,10 +82,10 @@ export function mountJob(main, { params }) {
     approvalKey = key;
     if (!d.approval) return approvalSlot.replaceChildren();
     const a = d.approval;
-    const reason = h('input', { type: 'text', name: 'reason', placeholder: 'Why not? (optional, kept with the job)', 'aria-label': 'Reason for denying' });
-    const denyForm = h('form', { class: 'deny-form', hidden: true, onsubmit: (e) => { e.preventDefault(); act('deny', { reason: reason.value }, () => `Job ${id} denied; nothing was published`); } },
+    const reason = h('input', { type: 'text', name: 'reason', value: denyText, placeholder: 'Why not? (optional, kept with the job)', 'aria-label': 'Reason for denying', oninput: () => { denyText = reason.value; } });
+    const denyForm = h('form', { class: 'deny-form', hidden: !denyOpen, onsubmit: (e) => { e.preventDefault(); act('deny', { reason: reason.value }, () => `Job ${id} denied; nothing was published`); } },
       reason, h('button', { class: 'button danger', type: 'submit' }, 'Deny'),
-      h('button', { class: 'button subtle', type: 'button', onclick: () => { denyForm.hidden = true; } }, 'Keep waiting'));
+      h('button', { class: 'button subtle', type: 'button', onclick: () => { denyOpen = false; denyForm.hidden = true; } }, 'Keep waiting'));
     if (a.tool_call) {
       approvalSlot.replaceChildren(h('section', { class: 'card approval', 'aria-label': 'Approval' },
         h('h2', null, 'Waiting for your approval'),
@@ -89,7 +93,7 @@ export function mountJob(main, { params }) {
         h('pre', { class: 'tool-call' }, a.tool_call),
         h('div', { class: 'actions' },
           h('button', { class: 'button primary', onclick: () => act('approve', {}, () => 'Approved: the job runs again') }, 'Approve the call'),
-          h('button', { class: 'button danger-outline', onclick: () => { denyForm.hidden = false; reason.focus(); } }, 'Deny…')),
+          h('button', { class: 'button danger-outline', onclick: () => { denyOpen = true; denyForm.hidden = false; reason.focus(); } }, 'Deny…')),
         denyForm));
       return;
     }
@@ -110,7 +114,7 @@ export function mountJob(main, { params }) {
         h('ul', { class: 'changes' }, a.changes.map((c) => h('li', null, c)))] : h('p', { class: 'muted' }, 'It changes nothing else: no existing file is replaced, moved or removed.'),
       h('div', { class: 'actions' },
         h('button', { class: 'button primary', onclick: () => act('approve', {}, (r) => `Approved: ${r.done.filter((x) => !x.startsWith('kept')).length} change(s) made`) }, 'Approve and publish'),
-        h('button', { class: 'button danger-outline', onclick: () => { denyForm.hidden = false; reason.focus(); } }, 'Deny…')),
+        h('button', { class: 'button danger-outline', onclick: () => { denyOpen = true; denyForm.hidden = false; reason.focus(); } }, 'Deny…')),
       denyForm));
   }
 
