@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO } from '../approve/helpers.js';
-import { freePort, until } from './helpers.js';
+import { freePort, request, until } from './helpers.js';
 
 const exec = promisify(execFile);
 let root: string;
@@ -78,13 +78,16 @@ describe('dropwork ui', () => {
       const r = await dropwork(port, 'ui', '--print-url');
       return r.code === 0 ? r.stdout.trim() : undefined;
     }, 30_000);
-    const res = await fetch(url, { redirect: 'manual' });
+    // As a browser opens a link the person typed or clicked in a terminal (`dropwork ui` does so).
+    // (raw HTTP: fetch would send its own Sec-Fetch-Mode: cors, which is not a navigation).
+    const signIn = new URL(url);
+    const res = await request(port, 'GET', signIn.pathname + signIn.search, { 'Sec-Fetch-Site': 'none', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' });
     expect(res.status).toBe(303);
-    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const cookie = (res.headers['set-cookie']?.[0] ?? '').split(';')[0] as string;
     const jobs = await fetch(`http://127.0.0.1:${port}/api/jobs`, { headers: { Cookie: cookie } });
     expect(jobs.status).toBe(200);
     const s = await dropwork(port, 'status');
-    expect(s.stdout).toContain(`dashboard: url http://127.0.0.1:${port}/`);
+    expect(s.stdout).toContain(`dashboard: http://127.0.0.1:${port}/ (open it with: dropwork ui)`);
     expect(s.stdout).not.toContain(new URL(url).searchParams.get('token') as string);
   });
 });
