@@ -72,6 +72,7 @@ const ALLOWED: Record<string, { fns: string[]; why: string }> = {
   'team/travel.ts': { fns: ['mkdirSync', 'rmSync', 'writeFileSync'], why: `a travelled file is written into the job's folder: ${OWN}` },
   'undo/apply.ts': { fns: ['copyFileSync', 'linkSync', 'openSync', 'renameSync', 'rmSync'], why: `${HELD}; blobs from the data folder` },
   'undo/folders.ts': { fns: ['lstatSync', 'rmdirSync'], why: `lstat reads only the birth time and kind of the folders above a removed file (the last step never followed, a young link stops the walk); rmdir is ${HELD}, and rmdir never follows a link (ENOTDIR)` },
+  'undo/seal.ts': { fns: ['mkdirSync', 'readFileSync', 'writeFileSync'], why: `the key that marks this host's undo records: ${OWN}` },
   'undo/blobs.ts': { fns: ['copyFileSync', 'existsSync', 'mkdirSync', 'renameSync', 'rmSync', 'statSync'], why: `blobs: ${OWN}; keep() copies a file publishing opened without following` },
   'undo/journal.ts': { fns: ['lstatSync'], why: 'keepBefore without readFrom: publishing always passes the opened file' },
   'undo/retention.ts': { fns: ['readdirSync', 'rmSync', 'statSync'], why: OWN },

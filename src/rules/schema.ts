@@ -46,7 +46,8 @@ const allowEntry = z.string().superRefine((s, ctx) => {
 const network = z.union([
   z.boolean(),
   z.strictObject({ allow: z.array(allowEntry, { error: 'is a list of hosts such as ["api.example.org", "*.example.org:443"]' }).min(1, 'names at least one host (or use `network: false`)') }),
-], { error: (issue) => `must be true (every host), false (none), or {allow: [hosts]}, not ${JSON.stringify(issue.input)}` });
+// The bad value is echoed by the wording of every rule error (zod-words), not here again.
+], { error: 'must be true (every host), false (none), or {allow: [hosts]}' });
 
 const after = z.union([z.literal('keep'), z.literal('trash'), z.strictObject({ move: folder })], {
   error: 'must be keep, trash, or move: FOLDER',

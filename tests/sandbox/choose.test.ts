@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { SandboxError, UnrecoverableError } from '../../src/errors.js';
 import { buildSandboxImage } from '../../src/sandbox/build.js';
-import { SANDBOX_IMAGE, imageStatus } from '../../src/sandbox/image.js';
+import { SANDBOX_IMAGE, SANDBOX_IMAGE_VERSION, imageStatus } from '../../src/sandbox/image.js';
 import { chooseSandbox } from '../../src/sandbox/sandbox.js';
 import { makeWorkspace, requireDocker, testLimits } from './helpers.js';
 
@@ -44,7 +44,7 @@ describe('chooseSandbox', () => {
       await container.commit({ repo: 'dropwork-sandbox', tag: 'outdated-test', changes: 'LABEL dropwork.sandbox=0' });
       const status = await imageStatus(docker, name);
       expect(status).toMatchObject({ state: 'outdated', name });
-      expect(status.state !== 'present' && status.message).toMatch(/is version 0, this dropwork needs version 1: run `dropwork sandbox build`/);
+      expect(status.state !== 'present' && status.message).toContain(`is version 0, this dropwork needs version ${SANDBOX_IMAGE_VERSION}: run \`dropwork sandbox build\``);
       await expect(chooseSandbox('docker', { image: name })).rejects.toThrow(/version 0/);
     } finally {
       await container.remove({ force: true });
