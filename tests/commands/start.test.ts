@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/queue/store.js';
 import { REPO, cli, exitOf, makeHome, spawnDaemon, waitFor, type TestHome } from '../support/home.js';
 import { startMessagesServer, turn, type MessagesServer } from '../support/messages-server.js';
+import { request } from '../web/helpers.js';
 
 let home: TestHome;
 let server: MessagesServer | undefined;
@@ -161,11 +162,14 @@ describe('the dashboard address at start (issue 19)', () => {
       const token = fs.readFileSync(path.join(home.paths.dataDir, 'ui-token'), 'utf8').trim();
       expect(url.endsWith(`?token=${encodeURIComponent(token)}`)).toBe(true);
       // Clicking it signs in: the dashboard keeps the token in a cookie and opens the page.
-      const opened = await fetch(url, { redirect: 'manual' });
-      expect(opened.status).not.toBe(401);
-      const cookie = opened.headers.get('set-cookie') ?? '';
+      // As a browser opens a link clicked in a terminal: a top-level navigation from nowhere
+      // (raw HTTP, since fetch sends its own Sec-Fetch-Mode: cors, which is no navigation).
+      const link = new URL(url);
+      const opened = await request(Number(link.port), 'GET', link.pathname + link.search, { 'Sec-Fetch-Site': 'none', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' });
+      expect(opened.status).toBe(303);
+      const cookie = opened.headers['set-cookie']?.[0] ?? '';
       expect(cookie).toContain(token);
-      const page = await fetch(new URL(opened.headers.get('location') ?? '/', url), { headers: { cookie: cookie.split(';')[0] ?? '' } });
+      const page = await fetch(new URL(opened.headers.location ?? '/', url), { headers: { cookie: cookie.split(';')[0] ?? '' } });
       expect(page.status).toBe(200);
       const log = fs.readFileSync(path.join(home.paths.logsDir, 'dropwork.log'), 'utf8');
       expect(log).toContain('the dashboard is up');
