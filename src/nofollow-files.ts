@@ -265,7 +265,7 @@ export function openFolderPath(dir: string, opts: { links: 'own' | 'none'; creat
           todo.unshift(part);
           continue;
         }
-        if (code === 'ENOENT') return undefined;
+        if (code === 'ENOENT') { folder.close(); return undefined; }
         if (code !== 'ELOOP' && code !== 'ENOTDIR') throw err;
         const st = fs.lstatSync(folder.at(part));
         if (!st.isSymbolicLink()) throw new ToolError(`${clip(shown)}: ${next} is a file, not a folder`);

@@ -93,16 +93,22 @@ export function openFolder(base: string, rel: string, opts: { create?: boolean; 
   let at = base;
   for (const part of partsOf(rel)) {
     at = path.join(at, part);
-    let next = openChild(folder, part, shown, at);
-    if (!next && opts.create) {
-      try {
-        fs.mkdirSync(folder.at(part), { mode: 0o755 });
-      } catch (err) {
-        if (errorCode(err) !== 'EEXIST') { folder.close(); throw err; }
-      }
+    let next: Folder | undefined;
+    try {
       next = openChild(folder, part, shown, at);
+      if (!next && opts.create) {
+        try {
+          fs.mkdirSync(folder.at(part), { mode: 0o755 });
+        } catch (err) {
+          if (errorCode(err) !== 'EEXIST') throw err;
+        }
+        next = openChild(folder, part, shown, at);
+      }
+    } finally {
+      // Closed on a refusal too (a link in the way): a neighbour flipping a folder against a
+      // link made every refused try leak one descriptor, until the daemon ran out of them.
+      folder.close();
     }
-    folder.close();
     if (!next) return undefined;
     folder = next;
   }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chownTreeNoFollow, entryStat, listFolderEntries, openFolder, withFile, writeFileIn } from '../src/nofollow.js';
 import { measure } from '../src/sandbox/output.js';
+import { openFolderPath, readFileIn } from '../src/nofollow-files.js';
 
 let swapper: ChildProcess | undefined;
 const dirs: string[] = [];
@@ -98,5 +99,24 @@ describe('no-follow file access', () => {
     expect(tries).toBeGreaterThan(20);
     expect(leaks).toEqual([]);
     expect(fs.readdirSync(canary).sort()).toEqual(before);
+  });
+});
+
+describe('descriptors', () => {
+  const open = (): number => fs.readdirSync('/proc/self/fd').length;
+
+  it.runIf(fs.existsSync('/proc/self/fd'))('a refusal or a missing step leaves no descriptor open (a neighbour flipping a link made each refused try leak one)', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'dropwork-fds-'));
+    fs.mkdirSync(path.join(base, 'real'));
+    fs.symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
+    const before = open();
+    for (let i = 0; i < 300; i++) {
+      expect(() => openFolder(base, 'link/deeper')).toThrow(/symbolic link/);
+      expect(() => readFileIn(base, 'link/main.py')).toThrow(/symbolic link/);
+      expect(openFolderPath(path.join(base, 'real', 'missing', 'deeper'), { links: 'none' })).toBeUndefined();
+      expect(() => openFolderPath(path.join(base, 'link', 'x'), { links: 'none' })).toThrow(/symbolic link/);
+    }
+    expect(open()).toBe(before);
+    fs.rmSync(base, { recursive: true, force: true });
   });
 });
