@@ -1,5 +1,5 @@
 // `npm run eval`: the invoices ($DROPWORK_EVAL_INVOICES, else $DROPWORK_FIXTURES/invoices, else
-// tests/fixtures/invoices, else shared/fixtures/invoices beside the repository) through a do: rule that extracts five
+// the repository's tests/fixtures/invoices) through a do: rule that extracts five
 // fields, on each model, scored per field against their .expected.json: a markdown table a
 // developer can paste into an issue. Real requests: it costs what the models cost.
 //
@@ -19,7 +19,7 @@ const TASK = `This is an invoice. Write one JSON object to output/fields.json wi
 
 function invoices() {
   const fixtures = process.env.DROPWORK_FIXTURES && path.join(process.env.DROPWORK_FIXTURES, 'invoices');
-  const candidates = [process.env.DROPWORK_EVAL_INVOICES, fixtures, path.join(ROOT, 'tests', 'fixtures', 'invoices'), path.resolve(ROOT, '..', 'shared', 'fixtures', 'invoices')].filter(Boolean);
+  const candidates = [process.env.DROPWORK_EVAL_INVOICES, fixtures, path.join(ROOT, 'tests', 'fixtures', 'invoices')].filter(Boolean);
   return candidates.find((d) => fs.existsSync(d));
 }
 
