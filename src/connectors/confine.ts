@@ -54,6 +54,9 @@ export function confine(opts: ConfineOptions): Confined {
   const searchPath = process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
     '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', '/run'];
+  // A program that lives under /tmp or /run (a checkout in /tmp, say) is put back, read-only,
+  // with its package around it (its node_modules), over the emptied folders.
+  for (const dir of programFolders([opts.command, ...opts.args])) args.push('--ro-bind', dir, dir);
   for (const dir of opts.hide) if (fs.existsSync(dir)) args.push('--tmpfs', dir);
   args.push('--bind', opts.scratch, opts.scratch, '--chdir', opts.scratch);
   if (opts.egressDir) args.push('--ro-bind', opts.egressDir, SOCKET_DIR_INSIDE);
@@ -68,4 +71,26 @@ export function confine(opts: ConfineOptions): Confined {
   const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   args.push('--', ...(opts.egressDir ? forwardedArgv(argv, python) : argv));
   return { command: probe.bwrap, args, env };
+}
+
+const EMPTIED = ['/tmp', '/run'];
+
+/**
+ * The folders to bind back for a command line's absolute paths under /tmp or /run: for each,
+ * the outermost folder above it holding a package.json or node_modules (the program's package),
+ * else its own folder.
+ */
+export function programFolders(argv: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const arg of argv) {
+    if (!path.isAbsolute(arg) || !EMPTIED.some((e) => arg.startsWith(`${e}/`)) || !fs.existsSync(arg)) continue;
+    const start = fs.statSync(arg).isDirectory() ? arg : path.dirname(arg);
+    let root = start;
+    // The outermost package: a server inside node_modules needs its hoisted neighbours too.
+    for (let at = start; !EMPTIED.includes(at) && at !== '/'; at = path.dirname(at)) {
+      if (fs.existsSync(path.join(at, 'package.json')) || fs.existsSync(path.join(at, 'node_modules'))) root = at;
+    }
+    out.add(root);
+  }
+  return [...out];
 }
